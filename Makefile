@@ -1,0 +1,120 @@
+# diaryd: see README.md.  `make deps test` on a fresh Debian 12 machine.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+DESTDIR    ?=
+
+CC         ?= cc
+BUILD      ?= build
+OPT        ?= -O2 -g
+WERROR     ?= -Werror
+SANITIZE   ?=
+
+PKGS       := glib-2.0 gio-2.0 libical libxml-2.0 libcurl sqlite3 libnotify libsystemd
+CORE_PKGS  := glib-2.0 libical
+
+WARN       := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+              -Wno-missing-field-initializers $(WERROR)
+DEFS       := -D_GNU_SOURCE -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74
+
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_CFLAGS = $(shell pkg-config --cflags $(CORE_PKGS) 2>/dev/null)
+CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = $(OPT) $(WARN) $(DEFS) $(SANITIZE) -MMD -MP -Icore -Iagent -Iconfig $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANITIZE) $(LDFLAGS)
+
+CORE_SRC   := $(sort $(wildcard core/*.c))
+AGENT_SRC  := $(sort $(wildcard agent/*.c config/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELP  := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:%.c=$(BUILD)/%)
+UNIT_HELP_OBJ := $(UNIT_HELP:%.c=$(BUILD)/%.o)
+
+DIARYD     := $(BUILD)/diaryd
+
+.PHONY: all deps test unit integration check-asan valgrind bench fuzz lint install uninstall clean demo
+
+all: $(DIARYD)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libdiarycore.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DIARYD): $(AGENT_OBJ) $(BUILD)/libdiarycore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(AGENT_OBJ) $(BUILD)/libdiarycore.a $(PKG_LIBS) -lm
+
+# Unit tests link core/ alone: that proves core/ stays free of I/O libraries.
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(WARN) $(DEFS) $(SANITIZE) -Icore -Itests/unit $(CORE_CFLAGS) $(CFLAGS) -o $@ $< \
+	  $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a $(CORE_LIBS) -lm $(ALL_LDFLAGS)
+
+$(BUILD)/bench-check: tests/bench/bench_check.c $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a
+	$(CC) $(OPT) $(WARN) $(DEFS) -Icore -Itests/unit $(CORE_CFLAGS) $(CFLAGS) -o $@ $< \
+	  $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a $(CORE_LIBS) -lm
+
+# ---- dependencies ----------------------------------------------------------
+BUILD_DEBS := build-essential pkg-config libglib2.0-dev libical-dev libxml2-dev libcurl4-openssl-dev \
+              libsqlite3-dev libnotify-dev libsystemd-dev tzdata
+TEST_DEBS  := perl python3 python3-icalendar python3-recurring-ical-events valgrind clang \
+              libclang-rt-14-dev cppcheck time
+
+deps:
+	@tests/tools/install-deps $(BUILD_DEBS) $(TEST_DEBS)
+
+# ---- tests -----------------------------------------------------------------
+test: all $(UNIT_BIN)
+	DIARYD=$(abspath $(DIARYD)) BUILD=$(BUILD) prove -f $(UNIT_BIN) tests/integration/*.t
+
+unit: $(UNIT_BIN)
+	prove -f $(UNIT_BIN)
+
+integration: all
+	DIARYD=$(abspath $(DIARYD)) prove -f tests/integration/*.t
+
+check-asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+	@echo "check-asan: no sanitizer report"
+
+valgrind: all $(UNIT_BIN)
+	tests/tools/valgrind-run $(DIARYD) $(UNIT_BIN)
+
+bench: all $(BUILD)/bench-check
+	tests/bench/run.sh
+
+fuzz:
+	tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
+
+lint:
+	tests/tools/lint
+
+demo: all
+	tests/tools/demo $(DIARYD)
+
+# ---- install ---------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(DATADIR)/diaryd
+	install -m 0755 $(DIARYD) $(DESTDIR)$(BINDIR)/diaryd
+	install -m 0644 systemd/diaryd.service $(DESTDIR)$(USERUNITDIR)/diaryd.service
+	install -m 0644 config/diaryd.conf.example $(DESTDIR)$(DATADIR)/diaryd/diaryd.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/diaryd $(DESTDIR)$(USERUNITDIR)/diaryd.service
+	rm -rf $(DESTDIR)$(DATADIR)/diaryd
+
+clean:
+	rm -rf build build-asan build-fuzz tests/bench/out
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,417 @@
+/* diaryd: command line.
+ *
+ * Each subcommand parses its flags, builds what it needs and returns an
+ * exit status; only main() exits.  Status: 0 fine, 1 findings of severity
+ * error (check), 2 bad usage or nothing readable.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calfiles.h"
+#include "checks.h"
+#include "config.h"
+#include "diary.h"
+#include "report.h"
+#include "slots.h"
+#include "tzdb.h"
+#include "when.h"
+
+#ifndef DIARYD_VERSION
+#define DIARYD_VERSION "0.1.0"
+#endif
+
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE 2
+#define MAX_WINDOW_DAYS (10 * 366)
+
+/* ---- options shared by check, slots and occurrences ---------------------- */
+
+typedef struct {
+  char *from, *to, *config, *colour, *now, *max_size;
+  gboolean json;
+  GPtrArray *settings; /* alternating key, value from rule flags, applied after --config */
+  CheckConfig cfg;
+} Common;
+
+static gboolean collect_setting(const char *option_name, const char *value, gpointer data, GError **error) {
+  (void)error;
+  Common *c = data;
+  const char *key = option_name + (g_str_has_prefix(option_name, "--") ? 2 : 0);
+  g_ptr_array_add(c->settings, g_strdup(key));
+  g_ptr_array_add(c->settings, g_strdup(value));
+  return TRUE;
+}
+
+#define SETTING(name, arg, help) {name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)collect_setting, help, arg}
+
+static const GOptionEntry rule_entries[] = {
+    SETTING("tz", "ZONE", "Time zone for dates, floating times and working hours (default: the system's)"),
+    SETTING("buffer", "DUR", "Gap required between appointments at one place (default 10m)"),
+    SETTING("travel", "DUR", "Gap required when the location changes (default 30m)"),
+    SETTING("hours", "SPEC", "Working hours, e.g. \"mon-fri 09:00-17:00\" (the default)"),
+    SETTING("max-per-day", "N", "Most appointments in a day (default 8, 0 = no limit)"),
+    SETTING("max-busy", "DUR", "Most busy time in a day (default 8h)"),
+    SETTING("break-after", "DUR", "Busy time after which a break is due (default 4h)"),
+    SETTING("break", "DUR", "Shortest gap that counts as a break (default 15m)"),
+    SETTING("notice", "DUR", "Minimum notice before an appointment (default 2h)"),
+    SETTING("require", "LIST", "Details every appointment needs: time,location,attendees,requirements (default time,location)"),
+    SETTING("only", "LIST", "Run only these checks (comma-separated)"),
+    SETTING("skip", "LIST", "Skip these checks (comma-separated)"),
+    SETTING("owner", "ADDR", "The diary owner's address (repeatable): their declined events are free"),
+    SETTING("domain", "DOMAIN", "The owner's mail domain (repeatable): other attendees are outside"),
+    SETTING("step", "DUR", "Slot grid (default 15m)"),
+    SETTING("suggestions", "N", "Free slots offered with each clash (default 3)"),
+    SETTING("horizon", "DUR", "How far a suggestion may move an appointment (default 14d)"),
+    {NULL}};
+
+static void common_init(Common *c) {
+  memset(c, 0, sizeof *c);
+  c->settings = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void common_clear(Common *c) {
+  g_free(c->from);
+  g_free(c->to);
+  g_free(c->config);
+  g_free(c->colour);
+  g_free(c->now);
+  g_free(c->max_size);
+  g_ptr_array_unref(c->settings);
+  check_config_clear(&c->cfg);
+}
+
+static GOptionContext *new_context(const char *params, const char *summary, Common *c, const GOptionEntry *extra) {
+  const GOptionEntry common_entries[] = {
+      {"from", 0, 0, G_OPTION_ARG_STRING, &c->from, "First local date of the window (default: today)", "DATE"},
+      {"to", 0, 0, G_OPTION_ARG_STRING, &c->to, "Local date the window ends before", "DATE"},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &c->json, "Machine-readable output", NULL},
+      {"config", 0, 0, G_OPTION_ARG_FILENAME, &c->config, "Read settings from the [check] section of FILE", "FILE"},
+      {"color", 0, 0, G_OPTION_ARG_STRING, &c->colour, "auto, always or never", "WHEN"},
+      {"now", 0, 0, G_OPTION_ARG_STRING, &c->now, "Pretend it is this instant (RFC 3339), for scripts and tests", "TIME"},
+      {"max-size", 0, 0, G_OPTION_ARG_STRING, &c->max_size, "Largest file read, in MB (default 32)", "MB"},
+      {NULL}};
+  GOptionContext *ctx = g_option_context_new(params);
+  g_option_context_set_summary(ctx, summary);
+  g_option_context_add_main_entries(ctx, common_entries, NULL);
+  if (extra)
+    g_option_context_add_main_entries(ctx, extra, NULL);
+  GOptionGroup *rules = g_option_group_new("rules", "Rule settings (also [check] keys in --config):",
+                                           "Show rule settings", c, NULL);
+  g_option_group_add_entries(rules, rule_entries);
+  g_option_context_add_group(ctx, rules);
+  return ctx;
+}
+
+static void print_diagnostics(GPtrArray *diags) {
+  for (guint i = 0; i < diags->len; i++) {
+    g_autofree char *line = diagnostic_format(g_ptr_array_index(diags, i));
+    fprintf(stderr, "diaryd: %s\n", line);
+  }
+  g_ptr_array_set_size(diags, 0);
+}
+
+static gboolean want_colour(const Common *c) {
+  if (c->colour && !strcmp(c->colour, "always"))
+    return TRUE;
+  if (c->colour && !strcmp(c->colour, "never"))
+    return FALSE;
+  const char *term = g_getenv("TERM");
+  return isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
+}
+
+/* Everything a file-based command needs, built from the options. */
+typedef struct {
+  Zones *zones;
+  Zone *tz;
+  gint64 now;
+  gint64 from_day, to_day;
+  gint64 from, to;
+  GPtrArray *series;
+  GPtrArray *diags;
+  CalfilesStats stats;
+} Setup;
+
+static void setup_clear(Setup *s) {
+  if (s->series)
+    g_ptr_array_unref(s->series);
+  if (s->diags)
+    g_ptr_array_unref(s->diags);
+  zones_free(s->zones);
+}
+
+static char *default_folder(void) { return g_build_filename(g_get_user_data_dir(), "diaryd", "calendar", NULL); }
+
+/* Applies settings and reads the inputs.  Returns 0 or EXIT_USAGE. */
+static int setup(Common *c, char **paths, gint64 default_days, Setup *s) {
+  memset(s, 0, sizeof *s);
+  g_autoptr(GError) error = NULL;
+  s->now = g_get_real_time() / G_USEC_PER_SEC;
+  if (c->now && !when_parse_instant(c->now, &s->now)) {
+    fprintf(stderr, "diaryd: --now: \"%s\" is not an RFC 3339 time (example: 2026-03-02T09:00:00Z)\n", c->now);
+    return EXIT_USAGE;
+  }
+  check_config_init(&c->cfg, s->now);
+  if (c->config && !config_load_check(&c->cfg, c->config, &error)) {
+    fprintf(stderr, "diaryd: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  for (guint i = 0; i + 1 < c->settings->len; i += 2) {
+    const char *key = g_ptr_array_index(c->settings, i), *value = g_ptr_array_index(c->settings, i + 1);
+    if (!config_set(&c->cfg, key, value, &error)) {
+      fprintf(stderr, "diaryd: --%s\n", error->message);
+      return EXIT_USAGE;
+    }
+  }
+  gsize max_size = CALFILES_DEFAULT_MAX_SIZE;
+  if (c->max_size) {
+    char *end;
+    double mb = g_ascii_strtod(c->max_size, &end);
+    if (end == c->max_size || *end || mb <= 0 || mb > 4096) {
+      fprintf(stderr, "diaryd: --max-size: \"%s\" is not a size in MB (example: 64)\n", c->max_size);
+      return EXIT_USAGE;
+    }
+    max_size = (gsize)(mb * 1024 * 1024);
+  }
+
+  s->zones = zones_new(tzdb_lookup, NULL);
+  g_autofree char *tzname = c->cfg.tz ? g_strdup(c->cfg.tz) : tzdb_system_zone();
+  s->tz = zones_resolve(s->zones, tzname);
+  if (!s->tz) {
+    fprintf(stderr, "diaryd: --tz: unknown time zone \"%s\" (example: Europe/London)\n", tzname);
+    return EXIT_USAGE;
+  }
+
+  gint64 today = zone_to_local(s->tz, s->now);
+  today = today >= 0 ? today / 86400 : -((-today + 86399) / 86400);
+  s->from_day = today;
+  if (c->from && !when_parse_date(c->from, &s->from_day)) {
+    fprintf(stderr, "diaryd: --from: \"%s\" is not a date (example: 2026-03-02)\n", c->from);
+    return EXIT_USAGE;
+  }
+  s->to_day = s->from_day + default_days;
+  if (c->to && !when_parse_date(c->to, &s->to_day)) {
+    fprintf(stderr, "diaryd: --to: \"%s\" is not a date (example: 2026-04-01)\n", c->to);
+    return EXIT_USAGE;
+  }
+  if (s->to_day <= s->from_day || s->to_day - s->from_day > MAX_WINDOW_DAYS) {
+    fprintf(stderr, "diaryd: the window must end after it starts and span at most 10 years\n");
+    return EXIT_USAGE;
+  }
+  s->from = zone_to_instant(s->tz, s->from_day * 86400);
+  s->to = zone_to_instant(s->tz, s->to_day * 86400);
+
+  g_autofree char *fallback = NULL;
+  const char *default_paths[2] = {NULL, NULL};
+  if (!paths || !paths[0]) {
+    fallback = default_folder();
+    if (!g_file_test(fallback, G_FILE_TEST_IS_DIR)) {
+      fprintf(stderr, "diaryd: no calendar given: name .ics files or folders (the local calendar folder %s does not exist)\n",
+              fallback);
+      return EXIT_USAGE;
+    }
+    default_paths[0] = fallback;
+    paths = (char **)default_paths;
+  }
+  s->series = g_ptr_array_new_with_free_func((GDestroyNotify)series_free);
+  s->diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
+  calfiles_read((const char *const *)paths, max_size, s->zones, s->series, s->diags, &s->stats);
+  print_diagnostics(s->diags);
+  if (s->stats.files_read == 0) {
+    fprintf(stderr, "diaryd: nothing could be read\n");
+    return EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* Moves the series into a diary over [from, to). */
+static Diary *build_diary(Common *c, Setup *s, gint64 from, gint64 to) {
+  DiaryOptions opts = {s->tz, from, to, check_config_owners(&c->cfg), {0, 0}};
+  Diary *diary = diary_new(&opts);
+  for (guint i = 0; i < s->series->len; i++)
+    diary_add(diary, g_ptr_array_steal_index_fast(s->series, i--), s->diags);
+  print_diagnostics(s->diags);
+  return diary;
+}
+
+static int parse_or_usage(GOptionContext *ctx, int *argc, char ***argv) {
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, argc, argv, &error)) {
+    fprintf(stderr, "diaryd: %s\n(see: %s --help)\n", error->message, (*argv)[0]);
+    return EXIT_USAGE;
+  }
+  return 0;
+}
+
+static void write_out(GString *out) {
+  fwrite(out->str, 1, out->len, stdout);
+  fflush(stdout);
+}
+
+/* ---- check --------------------------------------------------------------- */
+
+static int cmd_check(int argc, char **argv) {
+  Common c;
+  common_init(&c);
+  g_autoptr(GOptionContext) ctx =
+      new_context("[PATH...]", "Check .ics files and folders against the diary rules, without any server.\n"
+                               "The window is [--from, --to) in --tz, 90 days from today by default.",
+                  &c, NULL);
+  int rc = parse_or_usage(ctx, &argc, &argv);
+  Setup s = {0};
+  if (rc == 0)
+    rc = setup(&c, argv + 1, 90, &s);
+  if (rc) {
+    setup_clear(&s);
+    common_clear(&c);
+    return rc;
+  }
+  g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
+  g_autoptr(GPtrArray) findings = checks_run(diary, &c.cfg.rules);
+  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
+  g_autoptr(GString) out = g_string_new(NULL);
+  if (c.json)
+    report_findings_json(out, &ropts, diary_n_occurrences(diary), findings);
+  else
+    report_findings_text(out, &ropts, diary_n_occurrences(diary), findings);
+  write_out(out);
+  if (c.cfg.rules.max_findings && findings->len >= c.cfg.rules.max_findings)
+    fprintf(stderr, "diaryd: stopped after %u findings\n", findings->len);
+  rc = 0;
+  for (guint i = 0; i < findings->len; i++)
+    if (((Finding *)g_ptr_array_index(findings, i))->severity == SEVERITY_ERROR)
+      rc = EXIT_FINDINGS;
+  setup_clear(&s);
+  common_clear(&c);
+  return rc;
+}
+
+/* ---- slots --------------------------------------------------------------- */
+
+static int cmd_slots(int argc, char **argv) {
+  Common c;
+  common_init(&c);
+  g_autofree char *duration = NULL, *location = NULL;
+  g_auto(GStrv) resources = NULL;
+  int limit = 0;
+  const GOptionEntry entries[] = {
+      {"duration", 'd', 0, G_OPTION_ARG_STRING, &duration, "Length of the appointment (required), e.g. 45m", "DUR"},
+      {"location", 0, 0, G_OPTION_ARG_STRING, &location, "Where it takes place (for travel time and room bookings)", "PLACE"},
+      {"resource", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resources, "A room or piece of equipment it needs (repeatable)", "NAME"},
+      {"limit", 0, 0, G_OPTION_ARG_INT, &limit, "Show at most N slots", "N"},
+      {NULL}};
+  g_autoptr(GOptionContext) ctx =
+      new_context("--duration DUR [PATH...]", "Free slots that pass every rule, 14 days from today by default.", &c,
+                  entries);
+  int rc = parse_or_usage(ctx, &argc, &argv);
+  gint64 dur = 0;
+  if (rc == 0 && (!duration || !when_parse_duration(duration, &dur) || dur <= 0)) {
+    fprintf(stderr, "diaryd: slots needs --duration, e.g. --duration 45m or 1h30m\n");
+    rc = EXIT_USAGE;
+  }
+  if (rc == 0 && limit < 0) {
+    fprintf(stderr, "diaryd: --limit must be 0 or more\n");
+    rc = EXIT_USAGE;
+  }
+  Setup s = {0};
+  if (rc == 0)
+    rc = setup(&c, argv + 1, 14, &s);
+  if (rc) {
+    setup_clear(&s);
+    common_clear(&c);
+    return rc;
+  }
+  /* Neighbours just outside the window still need their buffers. */
+  g_autoptr(Diary) diary = build_diary(&c, &s, s.from - 2 * 86400, s.to + 2 * 86400);
+  SlotQuery q = {dur, s.from, s.to, location, (const char *const *)resources, NULL, (guint)limit};
+  g_autoptr(GArray) slots = slots_find(diary, &c.cfg.rules, &q);
+  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
+  g_autoptr(GString) out = g_string_new(NULL);
+  if (c.json)
+    report_slots_json(out, &ropts, dur, slots);
+  else
+    report_slots_text(out, &ropts, dur, slots);
+  write_out(out);
+  setup_clear(&s);
+  common_clear(&c);
+  return 0;
+}
+
+/* ---- occurrences ----------------------------------------------------------- */
+
+static int cmd_occurrences(int argc, char **argv) {
+  Common c;
+  common_init(&c);
+  g_autoptr(GOptionContext) ctx = new_context(
+      "[PATH...]", "List every occurrence in the window, as diaryd expands it (recurrences, overrides, zones).", &c,
+      NULL);
+  int rc = parse_or_usage(ctx, &argc, &argv);
+  Setup s = {0};
+  if (rc == 0)
+    rc = setup(&c, argv + 1, 90, &s);
+  if (rc) {
+    setup_clear(&s);
+    common_clear(&c);
+    return rc;
+  }
+  g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
+  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
+  g_autoptr(GString) out = g_string_new(NULL);
+  if (c.json)
+    report_occurrences_json(out, &ropts, diary);
+  else
+    report_occurrences_text(out, &ropts, diary);
+  write_out(out);
+  setup_clear(&s);
+  common_clear(&c);
+  return 0;
+}
+
+/* ---- dispatch -------------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *help;
+} Command;
+
+static const Command commands[] = {
+    {"check", cmd_check, "check .ics files and folders against the diary rules"},
+    {"slots", cmd_slots, "list free slots that pass every rule"},
+    {"occurrences", cmd_occurrences, "list the occurrences diaryd sees in a window"},
+};
+
+static void usage(FILE *to) {
+  fprintf(to, "Usage: diaryd COMMAND [OPTION...]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].help);
+  fprintf(to, "\n'diaryd COMMAND --help' shows a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+  setlocale(LC_ALL, "");
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+    printf("diaryd %s\n", DIARYD_VERSION);
+    return 0;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[1], commands[i].name) != 0)
+      continue;
+    /* The subcommand sees itself as argv[0]. */
+    g_autofree char *prog = g_strdup_printf("diaryd %s", commands[i].name);
+    argv[1] = prog;
+    return commands[i].run(argc - 1, argv + 1);
+  }
+  fprintf(stderr, "diaryd: unknown command \"%s\"\n", argv[1]);
+  usage(stderr);
+  return EXIT_USAGE;
+}

@@ -1,0 +1,153 @@
+/* config: see config.h. */
+#include "config.h"
+
+#include "when.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(diaryd-config-error-quark, config_error)
+
+void check_config_init(CheckConfig *cfg, gint64 now) {
+  memset(cfg, 0, sizeof *cfg);
+  check_rules_init(&cfg->rules, now);
+  cfg->owners = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(cfg->owners, NULL);
+  cfg->domains = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(cfg->domains, NULL);
+  cfg->rules.owner_domains = NULL;
+}
+
+void check_config_clear(CheckConfig *cfg) {
+  g_free(cfg->tz);
+  if (cfg->owners)
+    g_ptr_array_unref(cfg->owners);
+  if (cfg->domains)
+    g_ptr_array_unref(cfg->domains);
+  memset(cfg, 0, sizeof *cfg);
+}
+
+/* Adds comma-separated, lower-cased entries before the terminating NULL. */
+static void add_list(GPtrArray *list, const char *value, gboolean strip_mailto) {
+  g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+  for (char **p = parts; *p; p++) {
+    g_strstrip(*p);
+    const char *v = *p;
+    if (strip_mailto && g_ascii_strncasecmp(v, "mailto:", 7) == 0)
+      v += 7;
+    if (!*v)
+      continue;
+    g_ptr_array_insert(list, (gint)list->len - 1, g_ascii_strdown(v, -1));
+  }
+}
+
+const char *const *check_config_owners(CheckConfig *cfg) {
+  return cfg->owners->len > 1 ? (const char *const *)cfg->owners->pdata : NULL;
+}
+
+static gboolean bad(GError **error, const char *key, const char *value, const char *example) {
+  g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: \"%s\" is not valid (example: %s)", key, value, example);
+  return FALSE;
+}
+
+static gboolean set_duration(gint64 *out, const char *key, const char *value, GError **error) {
+  if (!when_parse_duration(value, out))
+    return bad(error, key, value, "10m, 1h30m, PT45M");
+  return TRUE;
+}
+
+static gboolean set_count(guint *out, const char *key, const char *value, guint max, GError **error) {
+  char *end;
+  guint64 n = g_ascii_strtoull(value, &end, 10);
+  if (end == value || *end || n > max)
+    return bad(error, key, value, "8 (0 = no limit)");
+  *out = (guint)n;
+  return TRUE;
+}
+
+gboolean config_set(CheckConfig *cfg, const char *key, const char *value, GError **error) {
+  CheckRules *r = &cfg->rules;
+  g_autofree char *bad_name = NULL;
+  if (!strcmp(key, "tz")) {
+    g_free(cfg->tz);
+    cfg->tz = g_strdup(value);
+    return TRUE;
+  }
+  if (!strcmp(key, "buffer"))
+    return set_duration(&r->buffer, key, value, error);
+  if (!strcmp(key, "travel"))
+    return set_duration(&r->travel, key, value, error);
+  if (!strcmp(key, "max-busy"))
+    return set_duration(&r->max_busy_per_day, key, value, error);
+  if (!strcmp(key, "break-after"))
+    return set_duration(&r->break_after, key, value, error);
+  if (!strcmp(key, "break"))
+    return set_duration(&r->break_length, key, value, error);
+  if (!strcmp(key, "notice"))
+    return set_duration(&r->notice, key, value, error);
+  if (!strcmp(key, "horizon"))
+    return set_duration(&r->horizon, key, value, error);
+  if (!strcmp(key, "step")) {
+    if (!set_duration(&r->step, key, value, error))
+      return FALSE;
+    if (r->step < 60)
+      return bad(error, key, value, "15m (at least 1 minute)");
+    return TRUE;
+  }
+  if (!strcmp(key, "max-per-day"))
+    return set_count(&r->max_per_day, key, value, 10000, error);
+  if (!strcmp(key, "suggestions"))
+    return set_count(&r->n_suggestions, key, value, 50, error);
+  if (!strcmp(key, "hours")) {
+    if (!when_parse_hours(value, r->hours))
+      return bad(error, key, value, "\"mon-fri 09:00-17:00\" or \"mon-thu 08:30-18:00, fri 09:00-13:00, sat off\"");
+    return TRUE;
+  }
+  if (!strcmp(key, "require")) {
+    if (!when_parse_require(value, &r->require, &bad_name))
+      return bad(error, key, value, "time,location,attendees,requirements or none");
+    return TRUE;
+  }
+  if (!strcmp(key, "only") || !strcmp(key, "skip")) {
+    guint mask;
+    if (!when_parse_checks(value, &mask, &bad_name))
+      return bad(error, key, value,
+                 "conflict,resource,buffer,priority,completeness,workload,hours,notice");
+    r->enabled = !strcmp(key, "only") ? mask : (r->enabled & ~mask);
+    return TRUE;
+  }
+  if (!strcmp(key, "owner")) {
+    add_list(cfg->owners, value, TRUE);
+    return TRUE;
+  }
+  if (!strcmp(key, "domain")) {
+    add_list(cfg->domains, value, FALSE);
+    r->owner_domains = (const char *const *)cfg->domains->pdata;
+    return TRUE;
+  }
+  g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN_KEY, "unknown setting \"%s\"", key);
+  return FALSE;
+}
+
+gboolean config_load_check(CheckConfig *cfg, const char *path, GError **error) {
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: %s", path, local->message);
+    return FALSE;
+  }
+  if (!g_key_file_has_group(kf, "check"))
+    return TRUE;
+  g_auto(GStrv) keys = g_key_file_get_keys(kf, "check", NULL, NULL);
+  for (char **k = keys; k && *k; k++) {
+    g_autofree char *value = g_key_file_get_string(kf, "check", *k, &local);
+    if (!value) {
+      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: [check] %s: %s", path, *k, local->message);
+      return FALSE;
+    }
+    if (!config_set(cfg, *k, value, &local)) {
+      g_set_error(error, CONFIG_ERROR, local->code, "%s: [check] %s", path, local->message);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}

@@ -1,0 +1,1107 @@
+/* appointment: see appointment.h.
+ *
+ * Parsing keeps no libical components: each VEVENT is read once into an
+ * Appointment (plain fields, RRULE text, resolved RDATE/EXDATE times), and
+ * the component is freed.  That keeps a 10,000-event diary small and lets
+ * expansion run without touching libical's property lists.
+ *
+ * TZID resolution, in order: a name the zone database knows (IANA, with a
+ * vendor prefix stripped, or a Windows name), then the VTIMEZONE carried by
+ * the object, then a warning and the time is read as floating.  The
+ * database wins over an embedded VTIMEZONE of the same name because it is
+ * shared (a conversion cache per zone instead of per object) and because
+ * exported VTIMEZONEs are often truncated to the current rule.
+ */
+#include "appointment.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* ---- small helpers ----------------------------------------------------- */
+
+Diagnostic *diagnostic_new(DiagSeverity severity, const char *source, int line, const char *uid,
+                           const char *fmt, ...) {
+  Diagnostic *d = g_new0(Diagnostic, 1);
+  d->severity = severity;
+  d->source = g_strdup(source);
+  d->line = line;
+  d->uid = g_strdup(uid);
+  va_list ap;
+  va_start(ap, fmt);
+  d->message = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  return d;
+}
+
+void diagnostic_free(Diagnostic *d) {
+  if (!d)
+    return;
+  g_free(d->source);
+  g_free(d->uid);
+  g_free(d->message);
+  g_free(d);
+}
+
+char *diagnostic_format(const Diagnostic *d) {
+  GString *s = g_string_new(d->source ? d->source : "(input)");
+  if (d->line > 0)
+    g_string_append_printf(s, ":%d", d->line);
+  g_string_append(s, ": ");
+  if (d->severity == DIAG_WARNING)
+    g_string_append(s, "warning: ");
+  if (d->uid)
+    g_string_append_printf(s, "UID %s: ", d->uid);
+  g_string_append(s, d->message);
+  /* Diagnostics quote untrusted text: keep them on one line. */
+  for (char *p = s->str; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  return g_string_free(s, FALSE);
+}
+
+static void add_diag(GPtrArray *diags, DiagSeverity sev, const char *source, int line, const char *uid,
+                     const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+static void add_diag(GPtrArray *diags, DiagSeverity sev, const char *source, int line, const char *uid,
+                     const char *fmt, ...) {
+  if (!diags)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_ptr_array_add(diags, diagnostic_new(sev, source, line, uid, "%s", msg));
+}
+
+void attendee_free(Attendee *a) {
+  if (!a)
+    return;
+  g_free(a->address);
+  g_free(a->email);
+  g_free(a->cn);
+  g_free(a);
+}
+
+void alarm_free(Alarm *a) {
+  if (!a)
+    return;
+  g_free(a->description);
+  g_free(a->uid);
+  g_free(a);
+}
+
+void appointment_free(Appointment *appt) {
+  if (!appt)
+    return;
+  g_free(appt->uid);
+  g_free(appt->summary);
+  g_free(appt->description);
+  g_free(appt->location);
+  g_free(appt->url);
+  g_free(appt->conference);
+  attendee_free(appt->organizer);
+  if (appt->attendees)
+    g_ptr_array_unref(appt->attendees);
+  g_strfreev(appt->categories);
+  g_strfreev(appt->resources);
+  if (appt->alarms)
+    g_ptr_array_unref(appt->alarms);
+  g_strfreev(appt->rrules);
+  if (appt->rdates)
+    g_array_unref(appt->rdates);
+  if (appt->exdates)
+    g_array_unref(appt->exdates);
+  g_free(appt);
+}
+
+void series_free(Series *series) {
+  if (!series)
+    return;
+  g_free(series->uid);
+  g_free(series->source);
+  appointment_free(series->master);
+  if (series->overrides)
+    g_ptr_array_unref(series->overrides);
+  g_free(series);
+}
+
+gint64 timeref_instant(const TimeRef *t, Zone *local) {
+  switch (t->kind) {
+  case TREF_UTC:
+    return t->local;
+  case TREF_ZONED:
+    return zone_to_instant(t->zone, t->local);
+  case TREF_FLOATING:
+  case TREF_DATE:
+    return zone_to_instant(local, t->local);
+  case TREF_NONE:
+  default:
+    return APPT_NO_TIME;
+  }
+}
+
+gboolean appointment_is_recurring(const Appointment *appt) {
+  return appt && ((appt->rrules && appt->rrules[0]) || (appt->rdates && appt->rdates->len > 0));
+}
+
+PriorityClass appointment_priority_class(const Appointment *appt) {
+  if (appt->priority >= 1 && appt->priority <= 4)
+    return PRIORITY_HIGH;
+  if (appt->priority >= 6 && appt->priority <= 9)
+    return PRIORITY_LOW;
+  if (appt->priority == 5)
+    return PRIORITY_MEDIUM;
+  if (appt->importance == 2)
+    return PRIORITY_HIGH;
+  if (appt->importance == 0)
+    return PRIORITY_LOW;
+  return PRIORITY_MEDIUM;
+}
+
+gint64 appointment_created(const Appointment *appt) {
+  if (appt->created != APPT_NO_TIME)
+    return appt->created;
+  if (appt->dtstamp != APPT_NO_TIME)
+    return appt->dtstamp;
+  return appt->last_modified;
+}
+
+const Attendee *appointment_find_attendee(const Appointment *appt, const char *const *owners) {
+  if (!owners || !appt->attendees)
+    return NULL;
+  for (guint i = 0; i < appt->attendees->len; i++) {
+    const Attendee *a = g_ptr_array_index(appt->attendees, i);
+    if (a->email && g_strv_contains(owners, a->email))
+      return a;
+  }
+  return NULL;
+}
+
+/* ---- reading properties ---------------------------------------------------- */
+
+typedef struct {
+  Zones *zones;
+  const char *source;
+  GPtrArray *diags;
+  icalcomponent *vcal; /* the enclosing VCALENDAR, may be NULL */
+  const char *uid;
+  int line;
+} ParseCtx;
+
+static const char *param_value(icalproperty *prop, const char *name) {
+  for (icalparameter *p = icalproperty_get_first_parameter(prop, ICAL_ANY_PARAMETER); p;
+       p = icalproperty_get_next_parameter(prop, ICAL_ANY_PARAMETER)) {
+    const char *pname = icalparameter_get_xname(p);
+    if (icalparameter_isa(p) != ICAL_X_PARAMETER && icalparameter_isa(p) != ICAL_IANA_PARAMETER)
+      pname = icalparameter_kind_to_string(icalparameter_isa(p));
+    if (pname && g_ascii_strcasecmp(pname, name) == 0) {
+      if (icalparameter_isa(p) == ICAL_X_PARAMETER || icalparameter_isa(p) == ICAL_IANA_PARAMETER)
+        return icalparameter_get_xvalue(p);
+      /* Enumerated parameters: their text form is "NAME=VALUE". */
+      const char *text = icalparameter_as_ical_string(p);
+      const char *eq = text ? strchr(text, '=') : NULL;
+      return eq ? eq + 1 : NULL;
+    }
+  }
+  return NULL;
+}
+
+static Zone *zone_for_tzid(ParseCtx *ctx, const char *tzid) {
+  Zone *zone = zones_resolve(ctx->zones, tzid);
+  if (zone || !ctx->vcal)
+    return zone;
+  icaltimezone *embedded = icalcomponent_get_timezone(ctx->vcal, tzid);
+  if (!embedded)
+    return NULL;
+  icalcomponent *def = icaltimezone_get_component(embedded);
+  if (!def)
+    return NULL;
+  g_autofree char *text = icalcomponent_as_ical_string_r(def);
+  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+  g_autofree char *key = g_strdup_printf("%s#%.16s", tzid, sum);
+  icaltimezone *copy = icaltimezone_new();
+  if (!icaltimezone_set_component(copy, icalcomponent_new_clone(def))) {
+    icaltimezone_free(copy, 1);
+    return NULL;
+  }
+  return zones_adopt(ctx->zones, key, copy);
+}
+
+/* Reads a DATE or DATE-TIME value with its TZID into a TimeRef. */
+static gboolean read_time(ParseCtx *ctx, icalproperty *prop, struct icaltimetype t, TimeRef *out) {
+  memset(out, 0, sizeof *out);
+  if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t) || t.year < 1 || t.month < 1 || t.month > 12 ||
+      t.day < 1 || t.day > 31) {
+    return FALSE;
+  }
+  out->local = icaltime_to_local_seconds(t);
+  if (t.is_date) {
+    out->kind = TREF_DATE;
+    return TRUE;
+  }
+  if (icaltime_is_utc(t)) {
+    out->kind = TREF_UTC;
+    return TRUE;
+  }
+  const char *tzid = prop ? param_value(prop, "TZID") : NULL;
+  if (!tzid) {
+    out->kind = TREF_FLOATING;
+    return TRUE;
+  }
+  Zone *zone = zone_for_tzid(ctx, tzid);
+  if (!zone) {
+    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, ctx->uid,
+             "unknown time zone \"%s\" in %s: read as local time", tzid,
+             icalproperty_get_property_name(prop));
+    out->kind = TREF_FLOATING;
+    return TRUE;
+  }
+  if (!zone_ical(zone) || zone == zones_utc(ctx->zones)) {
+    out->kind = TREF_UTC;
+    return TRUE;
+  }
+  out->kind = TREF_ZONED;
+  out->zone = zone;
+  return TRUE;
+}
+
+static gint64 utc_instant(icalproperty *prop) {
+  if (!prop)
+    return APPT_NO_TIME;
+  icalvalue *v = icalproperty_get_value(prop);
+  if (!v || icalvalue_isa(v) != ICAL_DATETIME_VALUE)
+    return APPT_NO_TIME;
+  struct icaltimetype t = icalvalue_get_datetime(v);
+  if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t))
+    return APPT_NO_TIME;
+  return icaltime_to_local_seconds(t); /* these properties are UTC by definition */
+}
+
+static gint64 duration_seconds(struct icaldurationtype d, int *days) {
+  gint64 secs = (gint64)d.hours * 3600 + (gint64)d.minutes * 60 + d.seconds;
+  gint64 nd = (gint64)d.weeks * 7 + d.days;
+  if (days)
+    *days = (int)CLAMP(nd, 0, 100000);
+  else
+    secs += nd * 86400;
+  return d.is_neg ? -secs : secs;
+}
+
+static char *dup_text(const char *s) { return s && *s ? g_strdup(s) : NULL; }
+
+static const char *prop_text(icalcomponent *comp, icalproperty_kind kind) {
+  icalproperty *p = icalcomponent_get_first_property(comp, kind);
+  return p ? icalproperty_get_value_as_string(p) : NULL;
+}
+
+/* Text of the first property with this name (for properties libical may
+ * not know, such as X- and RFC 7986 ones). */
+static const char *named_text(icalcomponent *comp, const char *name) {
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_ANY_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_ANY_PROPERTY)) {
+    const char *pname = icalproperty_get_property_name(p);
+    if (pname && g_ascii_strcasecmp(pname, name) == 0) {
+      icalvalue *v = icalproperty_get_value(p);
+      return v ? icalvalue_as_ical_string(v) : NULL;
+    }
+  }
+  return NULL;
+}
+
+static CuType parse_cutype(const char *v) {
+  if (!v)
+    return CUTYPE_INDIVIDUAL;
+  if (!g_ascii_strcasecmp(v, "GROUP"))
+    return CUTYPE_GROUP;
+  if (!g_ascii_strcasecmp(v, "RESOURCE"))
+    return CUTYPE_RESOURCE;
+  if (!g_ascii_strcasecmp(v, "ROOM"))
+    return CUTYPE_ROOM;
+  if (!g_ascii_strcasecmp(v, "INDIVIDUAL"))
+    return CUTYPE_INDIVIDUAL;
+  return CUTYPE_UNKNOWN;
+}
+
+static Role parse_role(const char *v) {
+  if (!v)
+    return ROLE_REQ_PARTICIPANT;
+  if (!g_ascii_strcasecmp(v, "CHAIR"))
+    return ROLE_CHAIR;
+  if (!g_ascii_strcasecmp(v, "OPT-PARTICIPANT"))
+    return ROLE_OPT_PARTICIPANT;
+  if (!g_ascii_strcasecmp(v, "NON-PARTICIPANT"))
+    return ROLE_NON_PARTICIPANT;
+  return ROLE_REQ_PARTICIPANT;
+}
+
+static PartStat parse_partstat(const char *v) {
+  if (!v || !g_ascii_strcasecmp(v, "NEEDS-ACTION"))
+    return PARTSTAT_NEEDS_ACTION;
+  if (!g_ascii_strcasecmp(v, "ACCEPTED"))
+    return PARTSTAT_ACCEPTED;
+  if (!g_ascii_strcasecmp(v, "DECLINED"))
+    return PARTSTAT_DECLINED;
+  if (!g_ascii_strcasecmp(v, "TENTATIVE"))
+    return PARTSTAT_TENTATIVE;
+  if (!g_ascii_strcasecmp(v, "DELEGATED"))
+    return PARTSTAT_DELEGATED;
+  return PARTSTAT_OTHER;
+}
+
+static ScheduleAgent parse_schedule_agent(const char *v) {
+  if (v && !g_ascii_strcasecmp(v, "CLIENT"))
+    return SCHEDULE_AGENT_CLIENT;
+  if (v && !g_ascii_strcasecmp(v, "NONE"))
+    return SCHEDULE_AGENT_NONE;
+  return SCHEDULE_AGENT_SERVER;
+}
+
+static Attendee *read_attendee(icalproperty *prop) {
+  Attendee *a = g_new0(Attendee, 1);
+  const char *value = icalproperty_get_value_as_string(prop);
+  a->address = g_strdup(value ? value : "");
+  g_strstrip(a->address);
+  if (g_ascii_strncasecmp(a->address, "mailto:", 7) == 0 && a->address[7])
+    a->email = g_ascii_strdown(a->address + 7, -1);
+  a->cn = dup_text(param_value(prop, "CN"));
+  a->cutype = parse_cutype(param_value(prop, "CUTYPE"));
+  a->role = parse_role(param_value(prop, "ROLE"));
+  a->partstat = parse_partstat(param_value(prop, "PARTSTAT"));
+  const char *rsvp = param_value(prop, "RSVP");
+  a->rsvp = rsvp && !g_ascii_strcasecmp(rsvp, "TRUE");
+  a->schedule_agent = parse_schedule_agent(param_value(prop, "SCHEDULE-AGENT"));
+  return a;
+}
+
+/* Comma-separated values of every property of a kind, trimmed, no empties. */
+static GStrv read_list(icalcomponent *comp, icalproperty_kind kind) {
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  gboolean any = FALSE;
+  for (icalproperty *p = icalcomponent_get_first_property(comp, kind); p;
+       p = icalcomponent_get_next_property(comp, kind)) {
+    const char *v = icalproperty_get_value_as_string(p);
+    if (!v)
+      continue;
+    g_auto(GStrv) parts = g_strsplit(v, ",", -1);
+    for (char **q = parts; *q; q++) {
+      g_strstrip(*q);
+      if (**q) {
+        g_strv_builder_add(b, *q);
+        any = TRUE;
+      }
+    }
+  }
+  return any ? g_strv_builder_end(b) : NULL;
+}
+
+static AlarmAction parse_action(const char *v) {
+  if (!v)
+    return ALARM_DISPLAY;
+  if (!g_ascii_strcasecmp(v, "DISPLAY"))
+    return ALARM_DISPLAY;
+  if (!g_ascii_strcasecmp(v, "AUDIO"))
+    return ALARM_AUDIO;
+  if (!g_ascii_strcasecmp(v, "EMAIL"))
+    return ALARM_EMAIL;
+  if (!g_ascii_strcasecmp(v, "PROCEDURE"))
+    return ALARM_PROCEDURE;
+  if (!g_ascii_strcasecmp(v, "NONE"))
+    return ALARM_NONE;
+  return ALARM_OTHER;
+}
+
+static Alarm *read_alarm(icalcomponent *valarm) {
+  icalproperty *trig = icalcomponent_get_first_property(valarm, ICAL_TRIGGER_PROPERTY);
+  if (!trig)
+    return NULL;
+  Alarm *a = g_new0(Alarm, 1);
+  a->action = parse_action(named_text(valarm, "ACTION"));
+  struct icaltriggertype t = icalproperty_get_trigger(trig);
+  if (!icaltime_is_null_time(t.time)) {
+    a->absolute = TRUE;
+    a->trigger_instant = icaltime_to_local_seconds(t.time);
+  } else {
+    a->offset = duration_seconds(t.duration, NULL);
+  }
+  const char *related = param_value(trig, "RELATED");
+  a->related_end = related && !g_ascii_strcasecmp(related, "END");
+  icalproperty *rep = icalcomponent_get_first_property(valarm, ICAL_REPEAT_PROPERTY);
+  icalproperty *dur = icalcomponent_get_first_property(valarm, ICAL_DURATION_PROPERTY);
+  if (rep && dur) {
+    a->repeat = CLAMP(icalproperty_get_repeat(rep), 0, 1000);
+    a->repeat_interval = duration_seconds(icalproperty_get_duration(dur), NULL);
+    if (a->repeat_interval <= 0)
+      a->repeat = 0;
+  }
+  a->description = dup_text(prop_text(valarm, ICAL_DESCRIPTION_PROPERTY));
+  a->uid = dup_text(named_text(valarm, "UID"));
+  a->acknowledged = APPT_NO_TIME;
+  const char *ack = named_text(valarm, "ACKNOWLEDGED");
+  if (ack) {
+    struct icaltimetype at = icaltime_from_string(ack);
+    if (!icaltime_is_null_time(at) && icaltime_is_valid_time(at))
+      a->acknowledged = icaltime_to_local_seconds(at);
+  }
+  return a;
+}
+
+static BusyStatus parse_busystatus(const char *v) {
+  if (!v)
+    return BUSYSTATUS_UNSET;
+  if (!g_ascii_strcasecmp(v, "FREE"))
+    return BUSYSTATUS_FREE;
+  if (!g_ascii_strcasecmp(v, "TENTATIVE"))
+    return BUSYSTATUS_TENTATIVE;
+  if (!g_ascii_strcasecmp(v, "BUSY"))
+    return BUSYSTATUS_BUSY;
+  if (!g_ascii_strcasecmp(v, "OOF"))
+    return BUSYSTATUS_OOF;
+  if (!g_ascii_strcasecmp(v, "WORKINGELSEWHERE"))
+    return BUSYSTATUS_WORKINGELSEWHERE;
+  return BUSYSTATUS_UNSET;
+}
+
+static void read_rdates(ParseCtx *ctx, icalcomponent *comp, Appointment *appt) {
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_RDATE_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_RDATE_PROPERTY)) {
+    struct icaldatetimeperiodtype dp = icalproperty_get_rdate(p);
+    RDate rd = {.end = -1};
+    struct icaltimetype t = dp.time;
+    if (icaltime_is_null_time(t) && !icalperiodtype_is_null_period(dp.period)) {
+      t = dp.period.start;
+      if (!icaltime_is_null_time(dp.period.end)) {
+        rd.end = icaltime_to_local_seconds(dp.period.end) - icaltime_to_local_seconds(t);
+      } else {
+        rd.end = duration_seconds(dp.period.duration, NULL);
+      }
+      if (rd.end < 0)
+        rd.end = 0;
+    }
+    if (!read_time(ctx, p, t, &rd.start)) {
+      add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, ctx->uid, "invalid RDATE ignored");
+      continue;
+    }
+    if (!appt->rdates)
+      appt->rdates = g_array_new(FALSE, FALSE, sizeof(RDate));
+    g_array_append_val(appt->rdates, rd);
+  }
+}
+
+static void read_exdates(ParseCtx *ctx, icalcomponent *comp, Appointment *appt) {
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_EXDATE_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_EXDATE_PROPERTY)) {
+    TimeRef t;
+    if (!read_time(ctx, p, icalproperty_get_exdate(p), &t)) {
+      add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, ctx->uid, "invalid EXDATE ignored");
+      continue;
+    }
+    if (!appt->exdates)
+      appt->exdates = g_array_new(FALSE, FALSE, sizeof(TimeRef));
+    g_array_append_val(appt->exdates, t);
+  }
+}
+
+static void read_rrules(ParseCtx *ctx, icalcomponent *comp, Appointment *appt) {
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  gboolean any = FALSE;
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_RRULE_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_RRULE_PROPERTY)) {
+    struct icalrecurrencetype r = icalproperty_get_rrule(p);
+    if (r.freq == ICAL_NO_RECURRENCE) {
+      add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, ctx->uid, "invalid RRULE ignored");
+      continue;
+    }
+    g_autofree char *text = icalrecurrencetype_as_string_r(&r);
+    if (text) {
+      g_strv_builder_add(b, text);
+      any = TRUE;
+    }
+  }
+  appt->rrules = any ? g_strv_builder_end(b) : NULL;
+}
+
+/* Reads one VEVENT.  Returns NULL (with an error diagnostic) when it cannot
+ * be used at all. */
+static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
+  g_autoptr(Appointment) appt = g_new0(Appointment, 1);
+  appt->line = ctx->line;
+  appt->uid = dup_text(prop_text(comp, ICAL_UID_PROPERTY));
+  if (appt->uid)
+    g_strstrip(appt->uid);
+  if (!appt->uid || !*appt->uid) {
+    g_free(appt->uid);
+    g_autofree char *text = icalcomponent_as_ical_string_r(comp);
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+    appt->uid = g_strdup_printf("no-uid-%.16s", sum);
+    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, NULL, "VEVENT without UID: using %s",
+             appt->uid);
+  }
+  ctx->uid = appt->uid;
+
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_XLICERROR_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_XLICERROR_PROPERTY)) {
+    const char *msg = icalproperty_get_xlicerror(p);
+    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid, "%s", msg ? msg : "parse error");
+  }
+
+  icalproperty *dtstart = icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
+  if (!dtstart || !read_time(ctx, dtstart, icalproperty_get_dtstart(dtstart), &appt->start)) {
+    add_diag(ctx->diags, DIAG_ERROR, ctx->source, ctx->line, appt->uid,
+             dtstart ? "invalid DTSTART: event skipped" : "VEVENT without DTSTART: event skipped");
+    return NULL;
+  }
+  appt->all_day = appt->start.kind == TREF_DATE;
+
+  icalproperty *dtend = icalcomponent_get_first_property(comp, ICAL_DTEND_PROPERTY);
+  icalproperty *dur = icalcomponent_get_first_property(comp, ICAL_DURATION_PROPERTY);
+  TimeRef end;
+  if (dtend && read_time(ctx, dtend, icalproperty_get_dtend(dtend), &end)) {
+    if (appt->all_day) {
+      gint64 days = (end.local - appt->start.local) / 86400;
+      if (end.kind != TREF_DATE || days < 0) {
+        add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid,
+                 "DTEND is before DTSTART or not a date: lasting one day");
+        days = 1;
+      }
+      appt->duration_days = (int)MIN(days, 100000);
+    } else {
+      /* Exact duration: both ends as instants (read in UTC when floating;
+       * a floating pair keeps its wall-clock difference either way). */
+      Zone *utc = NULL;
+      gint64 d = timeref_instant(&end, utc) - timeref_instant(&appt->start, utc);
+      if (end.kind == TREF_DATE)
+        d = end.local - appt->start.local;
+      if (d < 0) {
+        add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid,
+                 "DTEND is before DTSTART: treated as lasting zero minutes");
+        d = 0;
+      }
+      appt->duration = d;
+    }
+  } else if (dur) {
+    struct icaldurationtype d = icalproperty_get_duration(dur);
+    int days = 0;
+    gint64 secs = duration_seconds(d, &days);
+    if (d.is_neg) {
+      add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid,
+               "negative DURATION: treated as zero");
+      secs = 0;
+      days = 0;
+    }
+    appt->duration = appt->all_day ? 0 : secs;
+    appt->duration_days = days;
+    if (appt->all_day && secs > 0)
+      appt->duration_days += (int)((secs + 86399) / 86400);
+  } else if (appt->all_day) {
+    appt->duration_days = 1;
+  }
+
+  icalproperty *rid = icalcomponent_get_first_property(comp, ICAL_RECURRENCEID_PROPERTY);
+  if (rid) {
+    if (read_time(ctx, rid, icalproperty_get_recurrenceid(rid), &appt->recurrence_id)) {
+      appt->is_override = TRUE;
+      const char *range = param_value(rid, "RANGE");
+      appt->this_and_future = range && !g_ascii_strcasecmp(range, "THISANDFUTURE");
+    } else {
+      add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid, "invalid RECURRENCE-ID ignored");
+    }
+  }
+
+  appt->summary = dup_text(prop_text(comp, ICAL_SUMMARY_PROPERTY) ? icalcomponent_get_summary(comp) : NULL);
+  appt->description = dup_text(prop_text(comp, ICAL_DESCRIPTION_PROPERTY) ? icalcomponent_get_description(comp) : NULL);
+  appt->location = dup_text(prop_text(comp, ICAL_LOCATION_PROPERTY) ? icalcomponent_get_location(comp) : NULL);
+  if (appt->location)
+    g_strstrip(appt->location);
+  appt->url = dup_text(prop_text(comp, ICAL_URL_PROPERTY));
+  const char *conference = named_text(comp, "CONFERENCE");
+  if (!conference)
+    conference = named_text(comp, "X-GOOGLE-CONFERENCE");
+  if (!conference)
+    conference = named_text(comp, "X-MICROSOFT-SKYPETEAMSMEETINGURL");
+  appt->conference = dup_text(conference);
+
+  icalproperty *org = icalcomponent_get_first_property(comp, ICAL_ORGANIZER_PROPERTY);
+  if (org)
+    appt->organizer = read_attendee(org);
+  appt->attendees = g_ptr_array_new_with_free_func((GDestroyNotify)attendee_free);
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_ATTENDEE_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_ATTENDEE_PROPERTY))
+    g_ptr_array_add(appt->attendees, read_attendee(p));
+
+  icalproperty *prio = icalcomponent_get_first_property(comp, ICAL_PRIORITY_PROPERTY);
+  appt->priority = prio ? CLAMP(icalproperty_get_priority(prio), 0, 9) : 0;
+  const char *importance = named_text(comp, "X-MICROSOFT-CDO-IMPORTANCE");
+  appt->importance = importance && g_ascii_isdigit(importance[0]) ? CLAMP(importance[0] - '0', 0, 2) : -1;
+  const char *transp = prop_text(comp, ICAL_TRANSP_PROPERTY);
+  appt->transparent = transp && !g_ascii_strcasecmp(transp, "TRANSPARENT");
+  const char *status = prop_text(comp, ICAL_STATUS_PROPERTY);
+  appt->status = !status                                  ? STATUS_NONE
+                 : !g_ascii_strcasecmp(status, "CANCELLED") ? STATUS_CANCELLED
+                 : !g_ascii_strcasecmp(status, "TENTATIVE") ? STATUS_TENTATIVE
+                 : !g_ascii_strcasecmp(status, "CONFIRMED") ? STATUS_CONFIRMED
+                                                            : STATUS_NONE;
+  appt->busystatus = parse_busystatus(named_text(comp, "X-MICROSOFT-CDO-BUSYSTATUS"));
+  appt->categories = read_list(comp, ICAL_CATEGORIES_PROPERTY);
+  appt->resources = read_list(comp, ICAL_RESOURCES_PROPERTY);
+
+  appt->travel = -1;
+  const char *travel = named_text(comp, "X-APPLE-TRAVEL-DURATION");
+  if (travel) {
+    struct icaldurationtype d = icaldurationtype_from_string(travel);
+    if (!icaldurationtype_is_bad_duration(d) && !d.is_neg)
+      appt->travel = duration_seconds(d, NULL);
+  }
+
+  icalproperty *seq = icalcomponent_get_first_property(comp, ICAL_SEQUENCE_PROPERTY);
+  appt->sequence = seq ? MAX(icalproperty_get_sequence(seq), 0) : 0;
+  appt->created = utc_instant(icalcomponent_get_first_property(comp, ICAL_CREATED_PROPERTY));
+  appt->last_modified = utc_instant(icalcomponent_get_first_property(comp, ICAL_LASTMODIFIED_PROPERTY));
+  appt->dtstamp = utc_instant(icalcomponent_get_first_property(comp, ICAL_DTSTAMP_PROPERTY));
+
+  appt->alarms = g_ptr_array_new_with_free_func((GDestroyNotify)alarm_free);
+  for (icalcomponent *al = icalcomponent_get_first_component(comp, ICAL_VALARM_COMPONENT); al;
+       al = icalcomponent_get_next_component(comp, ICAL_VALARM_COMPONENT)) {
+    Alarm *a = read_alarm(al);
+    if (a)
+      g_ptr_array_add(appt->alarms, a);
+  }
+
+  read_rrules(ctx, comp, appt);
+  read_rdates(ctx, comp, appt);
+  read_exdates(ctx, comp, appt);
+  return g_steal_pointer(&appt);
+}
+
+/* ---- grouping -------------------------------------------------------------- */
+
+/* Lines of every "BEGIN:VEVENT", in order, to give diagnostics a line. */
+static GArray *vevent_lines(const char *text, gsize len) {
+  GArray *lines = g_array_new(FALSE, FALSE, sizeof(int));
+  int line = 1;
+  for (gsize i = 0; i < len;) {
+    if (len - i >= 12 && g_ascii_strncasecmp(text + i, "BEGIN:VEVENT", 12) == 0)
+      g_array_append_val(lines, line);
+    const char *nl = memchr(text + i, '\n', len - i);
+    if (!nl)
+      break;
+    i = (gsize)(nl - text) + 1;
+    line++;
+  }
+  return lines;
+}
+
+static gboolean newer(const Appointment *a, const Appointment *b) {
+  if (a->sequence != b->sequence)
+    return a->sequence > b->sequence;
+  return a->dtstamp > b->dtstamp;
+}
+
+static void add_to_series(GHashTable *by_uid, GPtrArray *order, const char *source, Appointment *appt,
+                          GPtrArray *diags) {
+  Series *s = g_hash_table_lookup(by_uid, appt->uid);
+  if (!s) {
+    s = g_new0(Series, 1);
+    s->uid = g_strdup(appt->uid);
+    s->source = g_strdup(source);
+    s->overrides = g_ptr_array_new_with_free_func((GDestroyNotify)appointment_free);
+    g_hash_table_insert(by_uid, s->uid, s);
+    g_ptr_array_add(order, s);
+  }
+  if (!appt->is_override) {
+    if (s->master) {
+      Appointment *keep = newer(appt, s->master) ? appt : s->master;
+      Appointment *drop = keep == appt ? s->master : appt;
+      add_diag(diags, DIAG_WARNING, source, drop->line, appt->uid,
+               "duplicate UID: the copy at line %d (SEQUENCE %d) is used", keep->line, keep->sequence);
+      s->master = keep;
+      appointment_free(drop);
+    } else {
+      s->master = appt;
+    }
+    return;
+  }
+  for (guint i = 0; i < s->overrides->len; i++) {
+    Appointment *o = g_ptr_array_index(s->overrides, i);
+    if (o->recurrence_id.kind == appt->recurrence_id.kind && o->recurrence_id.local == appt->recurrence_id.local &&
+        o->recurrence_id.zone == appt->recurrence_id.zone) {
+      gboolean replace = newer(appt, o);
+      add_diag(diags, DIAG_WARNING, source, appt->line, appt->uid,
+               "duplicate RECURRENCE-ID: the copy at line %d is used", replace ? appt->line : o->line);
+      if (replace) {
+        appointment_free(o);
+        g_ptr_array_index(s->overrides, i) = appt;
+      } else {
+        appointment_free(appt);
+      }
+      return;
+    }
+  }
+  g_ptr_array_add(s->overrides, appt);
+}
+
+static void collect_vevents(icalcomponent *root, GPtrArray *vevents, GPtrArray *parents) {
+  icalcomponent_kind kind = icalcomponent_isa(root);
+  if (kind == ICAL_VEVENT_COMPONENT) {
+    g_ptr_array_add(vevents, root);
+    g_ptr_array_add(parents, NULL);
+    return;
+  }
+  for (icalcomponent *c = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT); c;
+       c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
+    icalcomponent_kind ck = icalcomponent_isa(c);
+    if (ck == ICAL_VEVENT_COMPONENT) {
+      g_ptr_array_add(vevents, c);
+      g_ptr_array_add(parents, kind == ICAL_VCALENDAR_COMPONENT ? root : NULL);
+    } else if (ck == ICAL_VCALENDAR_COMPONENT) {
+      collect_vevents(c, vevents, parents);
+    }
+  }
+}
+
+guint appointments_parse(const char *text, gsize len, const char *source, Zones *zones, GPtrArray *out,
+                         GPtrArray *diags) {
+  if (!text || len == 0) {
+    add_diag(diags, DIAG_ERROR, source, 0, NULL, "empty file: no calendar data");
+    return 0;
+  }
+  /* libical wants a C string; drop NUL bytes, which iCalendar never has. */
+  g_autofree char *copy = g_malloc(len + 1);
+  gsize n = 0;
+  for (gsize i = 0; i < len; i++)
+    if (text[i])
+      copy[n++] = text[i];
+  copy[n] = '\0';
+  if (n != len)
+    add_diag(diags, DIAG_WARNING, source, 0, NULL, "NUL bytes removed");
+
+  if (!g_utf8_validate(copy, (gssize)n, NULL))
+    add_diag(diags, DIAG_WARNING, source, 0, NULL, "not valid UTF-8: invalid bytes replaced");
+  g_autofree char *valid = g_utf8_make_valid(copy, (gssize)n);
+
+  if (!strstr(valid, "BEGIN:VCALENDAR") && !strstr(valid, "BEGIN:VEVENT") &&
+      !strstr(valid, "begin:vcalendar")) {
+    add_diag(diags, DIAG_ERROR, source, 0, NULL, "not an iCalendar file (no BEGIN:VCALENDAR)");
+    return 0;
+  }
+
+  icalcomponent *root = icalparser_parse_string(valid);
+  if (!root) {
+    add_diag(diags, DIAG_ERROR, source, 0, NULL, "unparsable iCalendar data");
+    return 0;
+  }
+
+  g_autoptr(GPtrArray) vevents = g_ptr_array_new();
+  g_autoptr(GPtrArray) parents = g_ptr_array_new();
+  collect_vevents(root, vevents, parents);
+  g_autoptr(GArray) lines = vevent_lines(valid, strlen(valid));
+  gboolean lines_match = lines->len == vevents->len;
+
+  GHashTable *by_uid = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) order = g_ptr_array_new();
+  guint accepted = 0;
+  for (guint i = 0; i < vevents->len; i++) {
+    ParseCtx ctx = {zones, source, diags, g_ptr_array_index(parents, i), NULL,
+                    lines_match ? g_array_index(lines, int, i) : 0};
+    Appointment *appt = read_vevent(&ctx, g_ptr_array_index(vevents, i));
+    if (!appt)
+      continue;
+    accepted++;
+    add_to_series(by_uid, order, source, appt, diags);
+  }
+  for (guint i = 0; i < order->len; i++) {
+    Series *s = g_ptr_array_index(order, i);
+    if (!s->master && s->overrides->len > 0) {
+      const Appointment *first = g_ptr_array_index(s->overrides, 0);
+      add_diag(diags, DIAG_WARNING, source, first->line, s->uid,
+               "override (RECURRENCE-ID) without its master event: shown on its own");
+    }
+    g_ptr_array_add(out, s);
+  }
+  g_hash_table_destroy(by_uid);
+  icalcomponent_free(root);
+
+  if (vevents->len == 0)
+    add_diag(diags, DIAG_WARNING, source, 0, NULL, "no events (VEVENT) found");
+  else if (accepted == 0)
+    add_diag(diags, DIAG_ERROR, source, 0, NULL, "none of the %u events could be read", vevents->len);
+  return accepted;
+}
+
+/* ---- expansion ------------------------------------------------------------- */
+
+static gint64 floor_day(gint64 local_seconds) {
+  return local_seconds >= 0 ? local_seconds / 86400 : -((-local_seconds + 86399) / 86400);
+}
+
+typedef struct {
+  const Series *series;
+  Zone *local;
+  gint64 from, to;
+  const ExpandLimits *limits;
+  GArray *out;
+  GPtrArray *diags;
+  guint added;
+  gboolean capped;
+  GHashTable *overridden; /* rid instant -> Appointment* (non-RANGE overrides) */
+  GPtrArray *futures;     /* THISANDFUTURE overrides, by rid instant ascending */
+  GHashTable *seen;       /* rid instants already emitted */
+  GHashTable *firsts;     /* appointments already marked first */
+} Expand;
+
+static gint64 appt_start_instant(const Appointment *a, Zone *local) { return timeref_instant(&a->start, local); }
+
+/* End of an instance that starts at wall clock `start_local` (in the zone
+ * the appointment's start is read in) and instant `start`. */
+static gint64 instance_end(const Appointment *a, Zone *local, gint64 start, gint64 start_local) {
+  if (a->all_day || a->duration_days > 0) {
+    Zone *z = a->start.kind == TREF_ZONED ? a->start.zone : local;
+    if (a->start.kind == TREF_UTC)
+      z = NULL;
+    gint64 end = zone_to_instant(z, start_local + (gint64)a->duration_days * 86400);
+    return MAX(end + a->duration, start);
+  }
+  return start + a->duration;
+}
+
+static gboolean overlaps(const Expand *e, gint64 start, gint64 end) {
+  if (end == start)
+    return start >= e->from && start < e->to;
+  return start < e->to && end > e->from;
+}
+
+static void emit(Expand *e, const Appointment *appt, gint64 start, gint64 end, gint64 rid) {
+  if (!overlaps(e, start, end))
+    return;
+  if (e->added >= e->limits->max_instances) {
+    if (!e->capped)
+      add_diag(e->diags, DIAG_WARNING, e->series->source, appt->line, e->series->uid,
+               "more than %u occurrences in the window: the rest are ignored", e->limits->max_instances);
+    e->capped = TRUE;
+    return;
+  }
+  Occurrence occ = {e->series, appt, start, end, rid, appt->all_day, 0};
+  if (!g_hash_table_contains(e->firsts, appt)) {
+    g_hash_table_add(e->firsts, (gpointer)appt);
+    occ.first = 1;
+  }
+  g_array_append_val(e->out, occ);
+  e->added++;
+}
+
+static gboolean rid_key_equal(gconstpointer a, gconstpointer b) { return *(const gint64 *)a == *(const gint64 *)b; }
+static guint rid_key_hash(gconstpointer a) { return g_int64_hash(a); }
+
+/* The override that governs an instance of the master at original start
+ * `rid`, or NULL for the master itself. Sets *shift for THISANDFUTURE. */
+static const Appointment *override_for(const Expand *e, gint64 rid, gint64 *shift) {
+  *shift = 0;
+  const Appointment *o = g_hash_table_lookup(e->overridden, &rid);
+  if (o)
+    return o;
+  const Appointment *best = NULL;
+  for (guint i = 0; i < e->futures->len; i++) {
+    const Appointment *f = g_ptr_array_index(e->futures, i);
+    gint64 frid = timeref_instant(&f->recurrence_id, e->local);
+    if (frid <= rid) {
+      best = f;
+      *shift = appt_start_instant(f, e->local) - frid;
+    }
+  }
+  return best;
+}
+
+/* One instance of the recurrence set, at wall clock `local_start` of the
+ * master's start zone. */
+static void instance(Expand *e, gint64 local_start, gint64 rdate_len) {
+  const Appointment *m = e->series->master;
+  TimeRef t = m->start;
+  t.local = local_start;
+  gint64 rid = timeref_instant(&t, e->local);
+  if (g_hash_table_contains(e->seen, &rid))
+    return;
+  gint64 *key = g_new(gint64, 1);
+  *key = rid;
+  g_hash_table_add(e->seen, key);
+
+  if (m->exdates) {
+    for (guint i = 0; i < m->exdates->len; i++) {
+      const TimeRef *x = &g_array_index(m->exdates, TimeRef, i);
+      /* A DATE EXDATE removes the instance on that day of the master's wall clock. */
+      gboolean hit = x->kind == TREF_DATE ? floor_day(x->local) == floor_day(local_start)
+                                          : timeref_instant(x, e->local) == rid;
+      if (hit)
+        return;
+    }
+  }
+  gint64 shift;
+  const Appointment *o = override_for(e, rid, &shift);
+  if (o && !o->this_and_future)
+    return; /* emitted on its own, at its own time */
+  if (o) {
+    gint64 start = rid + shift;
+    gint64 end = instance_end(o, e->local, start, zone_to_local(o->start.kind == TREF_ZONED ? o->start.zone : e->local, start));
+    emit(e, o, start, end, rid);
+    return;
+  }
+  gint64 end = rdate_len >= 0 ? rid + rdate_len : instance_end(m, e->local, rid, local_start);
+  emit(e, m, rid, end, rid);
+}
+
+/* A rule that can never match (BYMONTHDAY=30 with BYMONTH=2) keeps libical
+ * 3.0's iterator searching forever: refuse it up front. */
+static gboolean rule_impossible(const struct icalrecurrencetype *r) {
+  static const int max_days[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (r->by_month_day[0] == ICAL_RECURRENCE_ARRAY_MAX)
+    return FALSE;
+  int months[13], nm = 0;
+  if (r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX) {
+    return FALSE; /* every month: day 29-31 exists somewhere */
+  }
+  for (int i = 0; i < 13 && r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+    months[nm++] = r->by_month[i];
+  for (int j = 0; j < ICAL_BY_MONTHDAY_SIZE && r->by_month_day[j] != ICAL_RECURRENCE_ARRAY_MAX; j++) {
+    int d = abs(r->by_month_day[j]);
+    for (int i = 0; i < nm; i++)
+      if (months[i] >= 1 && months[i] <= 12 && d >= 1 && d <= max_days[months[i]])
+        return FALSE;
+  }
+  return TRUE;
+}
+
+/* Latest instant an instance may start and still matter for the window. */
+static gint64 rule_horizon(const Expand *e) {
+  gint64 reach = 0;
+  for (guint i = 0; i < e->futures->len; i++) {
+    const Appointment *f = g_ptr_array_index(e->futures, i);
+    gint64 shift = appt_start_instant(f, e->local) - timeref_instant(&f->recurrence_id, e->local);
+    reach = MAX(reach, -shift);
+  }
+  return e->to + reach;
+}
+
+static void expand_rule(Expand *e, const char *rule_text) {
+  const Appointment *m = e->series->master;
+  struct icalrecurrencetype rule = icalrecurrencetype_from_string(rule_text);
+  if (rule.freq == ICAL_NO_RECURRENCE)
+    return;
+  if (rule_impossible(&rule)) {
+    add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid,
+             "RRULE %s can never match: ignored", rule_text);
+    return;
+  }
+  /* UNTIL is applied here, as an instant (or a local date), so that a UTC
+   * UNTIL and a zoned DTSTART compare correctly. */
+  gint64 until = G_MAXINT64;
+  gboolean until_date = FALSE;
+  if (!icaltime_is_null_time(rule.until)) {
+    until_date = rule.until.is_date;
+    if (until_date)
+      until = floor_day(icaltime_to_local_seconds(rule.until));
+    else if (icaltime_is_utc(rule.until))
+      until = icaltime_to_local_seconds(rule.until);
+    else {
+      TimeRef u = m->start;
+      u.local = icaltime_to_local_seconds(rule.until);
+      if (u.kind == TREF_UTC || u.kind == TREF_DATE)
+        u.kind = TREF_FLOATING;
+      until = timeref_instant(&u, e->local);
+    }
+    rule.until = icaltime_null_time();
+  }
+
+  struct icaltimetype dtstart = local_seconds_to_icaltime(m->start.local, m->all_day);
+  icalrecur_iterator *it = icalrecur_iterator_new(rule, dtstart);
+  if (!it) {
+    add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid, "RRULE %s not understood: ignored",
+             rule_text);
+    return;
+  }
+  gint64 horizon = rule_horizon(e);
+  guint iterations = 0;
+  for (struct icaltimetype t = icalrecur_iterator_next(it); !icaltime_is_null_time(t);
+       t = icalrecur_iterator_next(it)) {
+    if (++iterations > e->limits->max_iterations) {
+      add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid,
+               "RRULE %s stopped after %u repetitions", rule_text, e->limits->max_iterations);
+      break;
+    }
+    gint64 local = icaltime_to_local_seconds(t);
+    TimeRef r = m->start;
+    r.local = local;
+    gint64 inst = timeref_instant(&r, e->local);
+    if (until != G_MAXINT64 && (until_date ? floor_day(local) > until : inst > until))
+      break;
+    if (inst >= horizon)
+      break;
+    instance(e, local, -1);
+    if (e->capped)
+      break;
+  }
+  icalrecur_iterator_free(it);
+}
+
+guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, const ExpandLimits *limits,
+                    GArray *out, GPtrArray *diags) {
+  ExpandLimits defaults = {EXPAND_DEFAULT_MAX_INSTANCES, EXPAND_DEFAULT_MAX_ITERATIONS};
+  Expand e = {series, local, from, to, limits ? limits : &defaults, out, diags, 0, FALSE,
+              g_hash_table_new(rid_key_hash, rid_key_equal), g_ptr_array_new(),
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL),
+              g_hash_table_new(g_direct_hash, g_direct_equal)};
+  const Appointment *m = series->master;
+
+  /* Overrides first: each appears at its own time. */
+  for (guint i = 0; i < series->overrides->len; i++) {
+    const Appointment *o = g_ptr_array_index(series->overrides, i);
+    gint64 rid = timeref_instant(&o->recurrence_id, local);
+    if (o->this_and_future && m) {
+      guint j = 0;
+      while (j < e.futures->len &&
+             timeref_instant(&((const Appointment *)g_ptr_array_index(e.futures, j))->recurrence_id, local) < rid)
+        j++;
+      g_ptr_array_insert(e.futures, (gint)j, (gpointer)o);
+    } else {
+      gint64 *key = g_new(gint64, 1);
+      *key = rid;
+      g_hash_table_insert(e.overridden, key, (gpointer)o);
+    }
+    gint64 start = appt_start_instant(o, local);
+    Zone *z = o->start.kind == TREF_ZONED ? o->start.zone : (o->start.kind == TREF_UTC ? NULL : local);
+    emit(&e, o, start, instance_end(o, local, start, zone_to_local(z, start)), rid);
+  }
+
+  if (m) {
+    gboolean recurring = appointment_is_recurring(m);
+    /* DTSTART is always the first instance. */
+    if (recurring) {
+      instance(&e, m->start.local, -1);
+    } else {
+      gint64 start = appt_start_instant(m, local);
+      gint64 shift;
+      const Appointment *o = override_for(&e, start, &shift);
+      if (!o)
+        emit(&e, m, start, instance_end(m, local, start, m->start.local), APPT_NO_TIME);
+    }
+    for (char **r = m->rrules; r && *r && !e.capped; r++)
+      expand_rule(&e, *r);
+    if (m->rdates) {
+      for (guint i = 0; i < m->rdates->len && !e.capped; i++) {
+        const RDate *rd = &g_array_index(m->rdates, RDate, i);
+        gint64 local_start = rd->start.local;
+        if (rd->start.kind != m->start.kind || rd->start.zone != m->start.zone) {
+          /* An RDATE in another zone: same instant, master's wall clock. */
+          gint64 inst = timeref_instant(&rd->start, local);
+          Zone *z = m->start.kind == TREF_ZONED ? m->start.zone : (m->start.kind == TREF_UTC ? NULL : local);
+          local_start = zone_to_local(z, inst);
+          if (m->all_day)
+            local_start = floor_day(local_start) * 86400;
+        }
+        instance(&e, local_start, rd->end);
+      }
+    }
+  }
+
+  g_hash_table_destroy(e.overridden);
+  g_ptr_array_free(e.futures, TRUE);
+  g_hash_table_destroy(e.seen);
+  g_hash_table_destroy(e.firsts);
+  return e.added;
+}

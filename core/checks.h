@@ -1,0 +1,144 @@
+/* checks: the diary rules -> Findings.
+ *
+ * Every finding cites its rule and the occurrences involved.  Findings are
+ * anchored on a local day (the day the earliest involved occurrence starts,
+ * or the day a workload limit is exceeded), so checks_run_days() can re-check
+ * only the days an edit touched and get exactly the findings a full run would
+ * give for those days.
+ *
+ * Rules (README.md documents each):
+ *   conflict      two busy occurrences overlap
+ *   resource      one room or piece of equipment is booked twice at once
+ *   buffer        the gap between two busy occurrences is shorter than the
+ *                 buffer, or than the travel time when the location changes
+ *   priority      an urgent appointment clashes with a less urgent one
+ *   completeness  a required detail is missing
+ *   workload      too many appointments or busy hours in a day, no break
+ *   hours         a busy occurrence outside working hours
+ *   notice        booked with less than the minimum notice
+ */
+#pragma once
+
+#include "diary.h"
+
+typedef enum {
+  CHECK_CONFLICT, CHECK_RESOURCE, CHECK_BUFFER, CHECK_PRIORITY, CHECK_COMPLETENESS,
+  CHECK_WORKLOAD, CHECK_HOURS, CHECK_NOTICE, CHECK_N
+} CheckKind;
+
+typedef enum { SEVERITY_INFO, SEVERITY_WARNING, SEVERITY_ERROR } Severity;
+
+/* Details completeness may require. */
+typedef enum {
+  REQUIRE_TIME = 1 << 0,         /* a time of day in a known zone (not floating) */
+  REQUIRE_LOCATION = 1 << 1,     /* LOCATION or a conference link */
+  REQUIRE_ATTENDEES = 1 << 2,
+  REQUIRE_REQUIREMENTS = 1 << 3, /* DESCRIPTION: special requirements, notes */
+} RequireMask;
+
+typedef struct {
+  int start, end; /* minutes after local midnight; start == end = day off */
+} WorkHours;
+
+typedef struct {
+  guint enabled;        /* bit mask of 1 << CheckKind */
+  gint64 buffer;        /* seconds between appointments at one place */
+  gint64 travel;        /* seconds when the location changes */
+  WorkHours hours[7];   /* Monday = 0 */
+  guint max_per_day;    /* 0 = no limit */
+  gint64 max_busy_per_day;  /* seconds, 0 = no limit */
+  gint64 break_after;   /* continuous busy seconds before a break is due, 0 = off */
+  gint64 break_length;  /* a gap at least this long counts as a break */
+  gint64 notice;        /* minimum notice in seconds, 0 = off */
+  guint require;        /* RequireMask */
+  const char *const *owner_domains; /* lower case, NULL-terminated; attendees elsewhere are "outside" */
+  gint64 now;           /* for suggestions: nothing is offered before now + notice */
+  gint64 step;          /* slot granularity in seconds */
+  guint n_suggestions;  /* free slots offered with each clash */
+  gint64 horizon;       /* how far suggestions may move an appointment, seconds */
+  guint max_findings;   /* stop after this many (0 = no limit) */
+} CheckRules;
+
+/* Sensible defaults: every rule on, 10 min buffer, 30 min travel, Monday to
+ * Friday 09:00-17:00, 8 appointments or 8 busy hours a day, a 15 min break
+ * after 4 busy hours, 2 h notice, location required, 3 suggestions within 14
+ * days on a 15 min grid. */
+void check_rules_init(CheckRules *rules, gint64 now);
+
+typedef struct {
+  char *uid;
+  gint64 recurrence_id; /* APPT_NO_TIME if none */
+  char *summary;
+  gint64 start, end;
+  char *location;
+  int priority;
+  char *source;
+} FindingOcc;
+
+typedef struct {
+  gint64 start, end;
+} Slot;
+
+typedef struct {
+  CheckKind check;
+  Severity severity;
+  char *message;  /* one line, for people */
+  const char *rule; /* the rule in words, static */
+  gint64 day;     /* anchor: local day number */
+  GPtrArray *occurrences; /* of FindingOcc*, in time order */
+  gint64 gap, required;   /* buffer only, seconds (-1 otherwise) */
+  char *move_uid;         /* suggestion: the appointment that should move, or NULL */
+  gint64 move_recurrence_id;
+  GArray *slots;          /* of Slot, may be empty; NULL without suggestion */
+  char *key;              /* stable identity: check, occurrences, day */
+} Finding;
+
+void finding_free(Finding *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Finding, finding_free)
+
+const char *check_kind_name(CheckKind kind);
+gboolean check_kind_from_name(const char *name, CheckKind *out);
+const char *severity_name(Severity severity);
+
+/* All findings for the diary's window, sorted by (first start, check, key).
+ * Returns a GPtrArray of Finding* that frees its elements. */
+GPtrArray *checks_run(const Diary *diary, const CheckRules *rules);
+
+/* Findings anchored on local days [first_day, last_day]. */
+GPtrArray *checks_run_days(const Diary *diary, const CheckRules *rules, gint64 first_day, gint64 last_day);
+
+/* Findings anchored on the given days only (a GArray of gint64, any order,
+ * duplicates allowed). */
+GPtrArray *checks_run_dirty(const Diary *diary, const CheckRules *rules, GArray *days);
+
+/* Sorts findings into report order. */
+void checks_sort(GPtrArray *findings);
+
+/* ---- shared with slots ---- */
+
+/* The gap required between an appointment at `before_location` and the next
+ * at `after_location` (travel when both are known and differ, else the
+ * buffer), raised to `after_travel` (X-APPLE-TRAVEL-DURATION) if larger. */
+gint64 checks_required_gap(const CheckRules *rules, const char *before_location, const char *after_location,
+                           gint64 after_travel);
+
+/* Locations compared after trimming, folding case and collapsing white space. */
+gboolean checks_same_place(const char *a, const char *b);
+
+/* The rooms and equipment an appointment books, normalised (lower case,
+ * single spaces): LOCATION (unless it is a link), RESOURCES and attendees
+ * with CUTYPE=ROOM or RESOURCE that have not declined.  Free with
+ * g_strfreev; NULL when none. */
+GStrv checks_resource_keys(const Appointment *appt);
+
+/* Whether a booking at [start, end) would exceed the day's workload limits
+ * (count, busy hours, breaks), given the diary.  `exclude` is ignored. */
+gboolean checks_workload_allows(const Diary *diary, const CheckRules *rules, gint64 start, gint64 end,
+                                const Occurrence *exclude);
+
+/* Whether [start, end) lies inside working hours. */
+gboolean checks_in_hours(const Diary *diary, const CheckRules *rules, gint64 start, gint64 end);
+
+/* The widest distance at which one occurrence can affect a finding of
+ * another: max(buffer, travel, break length) plus the longest occurrence. */
+gint64 checks_margin(const Diary *diary, const CheckRules *rules);

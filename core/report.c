@@ -1,0 +1,326 @@
+/* report: see report.h. */
+#include "report.h"
+
+#include <string.h>
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+#define C_DIM "\033[2m"
+
+void report_append_instant(GString *out, gint64 instant) {
+  gint64 days = instant >= 0 ? instant / 86400 : -((-instant + 86399) / 86400);
+  gint64 rest = instant - days * 86400;
+  int y, m, d;
+  days_to_civil(days, &y, &m, &d);
+  g_string_append_printf(out, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(rest / 3600), (int)(rest / 60 % 60),
+                         (int)(rest % 60));
+}
+
+void report_append_json_string(GString *out, const char *text) {
+  if (!text) {
+    g_string_append(out, "null");
+    return;
+  }
+  g_string_append_c(out, '"');
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    switch (*p) {
+    case '"':
+      g_string_append(out, "\\\"");
+      break;
+    case '\\':
+      g_string_append(out, "\\\\");
+      break;
+    case '\n':
+      g_string_append(out, "\\n");
+      break;
+    case '\r':
+      g_string_append(out, "\\r");
+      break;
+    case '\t':
+      g_string_append(out, "\\t");
+      break;
+    default:
+      if (*p < 0x20 || *p == 0x7f)
+        g_string_append_printf(out, "\\u%04x", *p);
+      else
+        g_string_append_c(out, (char)*p);
+    }
+  }
+  g_string_append_c(out, '"');
+}
+
+static void append_instant_or_null(GString *out, gint64 instant) {
+  if (instant == APPT_NO_TIME) {
+    g_string_append(out, "null");
+    return;
+  }
+  g_string_append_c(out, '"');
+  report_append_instant(out, instant);
+  g_string_append_c(out, '"');
+}
+
+static void append_window(GString *out, const ReportOptions *opts) {
+  g_string_append(out, "{\"from\": ");
+  append_instant_or_null(out, opts->from);
+  g_string_append(out, ", \"to\": ");
+  append_instant_or_null(out, opts->to);
+  g_string_append(out, ", \"tz\": ");
+  report_append_json_string(out, zone_name(opts->tz));
+  g_string_append_c(out, '}');
+}
+
+static void append_slots_json(GString *out, GArray *slots) {
+  g_string_append_c(out, '[');
+  for (guint i = 0; slots && i < slots->len; i++) {
+    const Slot *s = &g_array_index(slots, Slot, i);
+    g_string_append(out, i ? ", {\"start\": " : "{\"start\": ");
+    append_instant_or_null(out, s->start);
+    g_string_append(out, ", \"end\": ");
+    append_instant_or_null(out, s->end);
+    g_string_append_c(out, '}');
+  }
+  g_string_append_c(out, ']');
+}
+
+void report_findings_json(GString *out, const ReportOptions *opts, guint n_occurrences, GPtrArray *findings) {
+  g_string_append(out, "{\"window\": ");
+  append_window(out, opts);
+  g_string_append_printf(out, ",\n \"occurrences\": %u,\n \"findings\": [", n_occurrences);
+  for (guint i = 0; i < findings->len; i++) {
+    const Finding *f = g_ptr_array_index(findings, i);
+    g_string_append(out, i ? ",\n  {" : "\n  {");
+    g_string_append(out, "\"check\": ");
+    report_append_json_string(out, check_kind_name(f->check));
+    g_string_append(out, ", \"severity\": ");
+    report_append_json_string(out, severity_name(f->severity));
+    g_string_append(out, ", \"message\": ");
+    report_append_json_string(out, f->message);
+    g_string_append(out, ", \"rule\": ");
+    report_append_json_string(out, f->rule);
+    g_string_append(out, ", \"key\": ");
+    report_append_json_string(out, f->key);
+    if (f->gap >= 0)
+      g_string_append_printf(out, ", \"gap_seconds\": %" G_GINT64_FORMAT ", \"required_seconds\": %" G_GINT64_FORMAT,
+                             f->gap, f->required);
+    g_string_append(out, ",\n   \"occurrences\": [");
+    for (guint j = 0; j < f->occurrences->len; j++) {
+      const FindingOcc *o = g_ptr_array_index(f->occurrences, j);
+      g_string_append(out, j ? ",\n    {\"uid\": " : "\n    {\"uid\": ");
+      report_append_json_string(out, o->uid);
+      g_string_append(out, ", \"recurrence_id\": ");
+      append_instant_or_null(out, o->recurrence_id);
+      g_string_append(out, ", \"summary\": ");
+      report_append_json_string(out, o->summary);
+      g_string_append(out, ", \"start\": ");
+      append_instant_or_null(out, o->start);
+      g_string_append(out, ", \"end\": ");
+      append_instant_or_null(out, o->end);
+      g_string_append(out, ", \"location\": ");
+      report_append_json_string(out, o->location);
+      g_string_append_printf(out, ", \"priority\": %d, \"source\": ", o->priority);
+      report_append_json_string(out, o->source);
+      g_string_append_c(out, '}');
+    }
+    g_string_append_c(out, ']');
+    if (f->slots) {
+      g_string_append(out, ",\n   \"suggestion\": {\"move\": ");
+      report_append_json_string(out, f->move_uid);
+      g_string_append(out, ", \"move_recurrence_id\": ");
+      append_instant_or_null(out, f->move_recurrence_id);
+      g_string_append(out, ", \"slots\": ");
+      append_slots_json(out, f->slots);
+      g_string_append_c(out, '}');
+    }
+    g_string_append_c(out, '}');
+  }
+  g_string_append(out, findings->len ? "\n ]}\n" : "]}\n");
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+char *report_clean_line(const char *text) {
+  if (!text)
+    return g_strdup("");
+  char *s = g_utf8_make_valid(text, -1);
+  for (char *p = s; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  return s;
+}
+
+static const char *const wd[7] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+static const char *const mon[12] = {"January", "February", "March",     "April",   "May",      "June",
+                                    "July",    "August",   "September", "October", "November", "December"};
+
+static gint64 local_day(Zone *tz, gint64 instant, int *minute) {
+  gint64 local = zone_to_local(tz, instant);
+  gint64 day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+  if (minute)
+    *minute = (int)((local - day * 86400) / 60);
+  return day;
+}
+
+static void append_day_heading(GString *out, const ReportOptions *opts, gint64 day) {
+  int y, m, d;
+  days_to_civil(day, &y, &m, &d);
+  g_string_append_printf(out, "%s%s %d %s %d%s\n", opts->colour ? C_BOLD : "", wd[days_to_weekday(day)], d, mon[m - 1],
+                         y, opts->colour ? C_RESET : "");
+}
+
+static void append_hhmm(GString *out, Zone *tz, gint64 instant) {
+  int minute;
+  local_day(tz, instant, &minute);
+  g_string_append_printf(out, "%02d:%02d", minute / 60, minute % 60);
+}
+
+static void append_slot_text(GString *out, const ReportOptions *opts, const Slot *s) {
+  int y, m, d;
+  gint64 day = local_day(opts->tz, s->start, NULL);
+  days_to_civil(day, &y, &m, &d);
+  g_string_append_printf(out, "%.3s %d %.3s ", wd[days_to_weekday(day)], d, mon[m - 1]);
+  append_hhmm(out, opts->tz, s->start);
+  g_string_append(out, "\u2013");
+  append_hhmm(out, opts->tz, s->end);
+}
+
+void report_findings_text(GString *out, const ReportOptions *opts, guint n_occurrences, GPtrArray *findings) {
+  guint counts[3] = {0, 0, 0};
+  gint64 last_day = G_MININT64;
+  for (guint i = 0; i < findings->len; i++) {
+    const Finding *f = g_ptr_array_index(findings, i);
+    counts[f->severity]++;
+    if (f->day != last_day) {
+      if (last_day != G_MININT64)
+        g_string_append_c(out, '\n');
+      append_day_heading(out, opts, f->day);
+      last_day = f->day;
+    }
+    const char *colour = f->severity == SEVERITY_ERROR ? C_RED : f->severity == SEVERITY_WARNING ? C_YELLOW : C_CYAN;
+    g_autofree char *msg = report_clean_line(f->message);
+    g_string_append_printf(out, "  %s%-7s%s %s%-12s%s %s\n", opts->colour ? colour : "", severity_name(f->severity),
+                           opts->colour ? C_RESET : "", opts->colour ? C_BOLD : "", check_kind_name(f->check),
+                           opts->colour ? C_RESET : "", msg);
+    if (f->slots && f->slots->len) {
+      g_string_append_printf(out, "  %*s %sfree instead:%s ", 20, "", opts->colour ? C_DIM : "", opts->colour ? C_RESET : "");
+      for (guint j = 0; j < f->slots->len; j++) {
+        if (j)
+          g_string_append(out, ", ");
+        append_slot_text(out, opts, &g_array_index(f->slots, Slot, j));
+      }
+      g_string_append_c(out, '\n');
+    } else if (f->slots) {
+      g_string_append_printf(out, "  %*s %sno free slot within the search horizon%s\n", 20, "",
+                             opts->colour ? C_DIM : "", opts->colour ? C_RESET : "");
+    }
+  }
+  if (findings->len)
+    g_string_append_c(out, '\n');
+  g_string_append_printf(out, "%u occurrences checked in %s: %u errors, %u warnings, %u notes\n", n_occurrences,
+                         zone_name(opts->tz), counts[SEVERITY_ERROR], counts[SEVERITY_WARNING], counts[SEVERITY_INFO]);
+}
+
+void report_slots_json(GString *out, const ReportOptions *opts, gint64 duration, GArray *slots) {
+  g_string_append(out, "{\"window\": ");
+  append_window(out, opts);
+  g_string_append_printf(out, ", \"duration_seconds\": %" G_GINT64_FORMAT ",\n \"slots\": ", duration);
+  append_slots_json(out, slots);
+  g_string_append(out, "}\n");
+}
+
+void report_slots_text(GString *out, const ReportOptions *opts, gint64 duration, GArray *slots) {
+  gint64 last_day = G_MININT64;
+  for (guint i = 0; i < slots->len; i++) {
+    const Slot *s = &g_array_index(slots, Slot, i);
+    gint64 day = local_day(opts->tz, s->start, NULL);
+    if (day != last_day) {
+      if (last_day != G_MININT64)
+        g_string_append_c(out, '\n');
+      append_day_heading(out, opts, day);
+      last_day = day;
+    }
+    g_string_append(out, "  ");
+    append_hhmm(out, opts->tz, s->start);
+    g_string_append(out, "\u2013");
+    append_hhmm(out, opts->tz, s->end);
+    g_string_append_c(out, '\n');
+  }
+  if (slots->len)
+    g_string_append_c(out, '\n');
+  g_string_append_printf(out, "%u free slots of %" G_GINT64_FORMAT " min (%s)\n", slots->len, duration / 60,
+                         zone_name(opts->tz));
+}
+
+static const char *status_name(EventStatus s) {
+  switch (s) {
+  case STATUS_TENTATIVE:
+    return "TENTATIVE";
+  case STATUS_CONFIRMED:
+    return "CONFIRMED";
+  case STATUS_CANCELLED:
+    return "CANCELLED";
+  default:
+    return NULL;
+  }
+}
+
+void report_occurrences_json(GString *out, const ReportOptions *opts, const Diary *diary) {
+  g_string_append(out, "{\"window\": ");
+  append_window(out, opts);
+  g_string_append(out, ",\n \"occurrences\": [");
+  guint n = diary_n_occurrences(diary);
+  for (guint i = 0; i < n; i++) {
+    const Occurrence *o = diary_occurrence(diary, i);
+    g_string_append(out, i ? ",\n  {\"uid\": " : "\n  {\"uid\": ");
+    report_append_json_string(out, o->series->uid);
+    g_string_append(out, ", \"recurrence_id\": ");
+    append_instant_or_null(out, o->recurrence_id);
+    g_string_append(out, ", \"summary\": ");
+    report_append_json_string(out, o->appt->summary);
+    g_string_append(out, ", \"start\": ");
+    append_instant_or_null(out, o->start);
+    g_string_append(out, ", \"end\": ");
+    append_instant_or_null(out, o->end);
+    g_string_append_printf(out, ", \"all_day\": %s, \"busy\": %s, \"status\": ", o->all_day ? "true" : "false",
+                           diary_is_busy(diary, o) ? "true" : "false");
+    report_append_json_string(out, status_name(o->appt->status));
+    g_string_append_printf(out, ", \"transparent\": %s, \"location\": ", o->appt->transparent ? "true" : "false");
+    report_append_json_string(out, o->appt->location);
+    g_string_append_printf(out, ", \"priority\": %d, \"source\": ", o->appt->priority);
+    report_append_json_string(out, o->series->source);
+    g_string_append_c(out, '}');
+  }
+  g_string_append(out, n ? "\n ]}\n" : "]}\n");
+}
+
+void report_occurrences_text(GString *out, const ReportOptions *opts, const Diary *diary) {
+  gint64 last_day = G_MININT64;
+  guint n = diary_n_occurrences(diary);
+  for (guint i = 0; i < n; i++) {
+    const Occurrence *o = diary_occurrence(diary, i);
+    gint64 day = local_day(opts->tz, MAX(o->start, opts->from), NULL);
+    if (day != last_day) {
+      if (last_day != G_MININT64)
+        g_string_append_c(out, '\n');
+      append_day_heading(out, opts, day);
+      last_day = day;
+    }
+    g_autofree char *title = report_clean_line(o->appt->summary ? o->appt->summary : "(no title)");
+    g_autofree char *where = report_clean_line(o->appt->location);
+    if (o->all_day) {
+      g_string_append(out, "  all day      ");
+    } else {
+      g_string_append(out, "  ");
+      append_hhmm(out, opts->tz, o->start);
+      g_string_append(out, "\u2013");
+      append_hhmm(out, opts->tz, o->end);
+      g_string_append(out, "  ");
+    }
+    gboolean busy = diary_is_busy(diary, o);
+    g_string_append_printf(out, "%s%s%s%s%s%s\n", !busy && opts->colour ? C_DIM : "", title, *where ? " @ " : "", where,
+                           busy ? "" : " (free)", !busy && opts->colour ? C_RESET : "");
+  }
+  g_string_append_printf(out, "%s%u occurrences (%s)\n", n ? "\n" : "", n, zone_name(opts->tz));
+}
