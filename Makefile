@@ -3,7 +3,6 @@
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share
-USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 DESTDIR    ?=
 
 CC         ?= cc
@@ -105,13 +104,12 @@ demo: all
 
 # ---- install ---------------------------------------------------------------
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(DATADIR)/diaryd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/diaryd
 	install -m 0755 $(DIARYD) $(DESTDIR)$(BINDIR)/diaryd
-	install -m 0644 systemd/diaryd.service $(DESTDIR)$(USERUNITDIR)/diaryd.service
 	install -m 0644 config/diaryd.conf.example $(DESTDIR)$(DATADIR)/diaryd/diaryd.conf.example
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/diaryd $(DESTDIR)$(USERUNITDIR)/diaryd.service
+	rm -f $(DESTDIR)$(BINDIR)/diaryd
 	rm -rf $(DESTDIR)$(DATADIR)/diaryd
 
 clean:

@@ -94,13 +94,17 @@ static GOptionContext *new_context(const char *params, const char *summary, Comm
       {NULL}};
   GOptionContext *ctx = g_option_context_new(params);
   g_option_context_set_summary(ctx, summary);
-  g_option_context_add_main_entries(ctx, common_entries, NULL);
+  g_option_context_set_description(ctx, "Rule settings can also be written as keys of a [check] section in the "
+                                        "--config file (buffer = 15m); flags win.\n"
+                                        "Durations: 45m, 1h30m, PT45M.  Dates: 2026-03-02.");
+  /* One group, so that --help shows every flag; the rule flags' callbacks
+   * get `c` as their data. */
+  GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, c, NULL);
+  g_option_group_add_entries(main_group, common_entries);
   if (extra)
-    g_option_context_add_main_entries(ctx, extra, NULL);
-  GOptionGroup *rules = g_option_group_new("rules", "Rule settings (also [check] keys in --config):",
-                                           "Show rule settings", c, NULL);
-  g_option_group_add_entries(rules, rule_entries);
-  g_option_context_add_group(ctx, rules);
+    g_option_group_add_entries(main_group, extra);
+  g_option_group_add_entries(main_group, rule_entries);
+  g_option_context_set_main_group(ctx, main_group);
   return ctx;
 }
 

@@ -98,6 +98,8 @@ void appointment_free(Appointment *appt) {
   g_free(appt->location);
   g_free(appt->url);
   g_free(appt->conference);
+  g_free(appt->place);
+  g_strfreev(appt->rooms);
   attendee_free(appt->organizer);
   if (appt->attendees)
     g_ptr_array_unref(appt->attendees);
@@ -163,6 +165,66 @@ gint64 appointment_created(const Appointment *appt) {
   if (appt->dtstamp != APPT_NO_TIME)
     return appt->dtstamp;
   return appt->last_modified;
+}
+
+char *place_normalise(const char *text) {
+  if (!text)
+    return NULL;
+  g_autofree char *folded = g_utf8_casefold(text, -1);
+  GString *out = g_string_new(NULL);
+  gboolean space = FALSE;
+  for (const char *p = folded; *p; p++) {
+    if (g_ascii_isspace(*p)) {
+      space = out->len > 0;
+      continue;
+    }
+    if (space)
+      g_string_append_c(out, ' ');
+    space = FALSE;
+    g_string_append_c(out, *p);
+  }
+  if (out->len == 0) {
+    g_string_free(out, TRUE);
+    return NULL;
+  }
+  return g_string_free(out, FALSE);
+}
+
+gboolean place_is_link(const char *text) {
+  return text && (strstr(text, "://") != NULL || g_str_has_prefix(text, "tel:") || g_str_has_prefix(text, "sip:"));
+}
+
+static void add_key(GPtrArray *keys, char *key) {
+  if (!key)
+    return;
+  for (guint i = 0; i < keys->len; i++)
+    if (strcmp(g_ptr_array_index(keys, i), key) == 0) {
+      g_free(key);
+      return;
+    }
+  g_ptr_array_add(keys, key);
+}
+
+/* Room keys list names before addresses, so the first shared key is the
+ * one a person would recognise. */
+static GStrv room_keys(const Appointment *appt) {
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+  if (appt->location && !place_is_link(appt->location))
+    add_key(keys, place_normalise(appt->location));
+  for (char **r = appt->resources; r && *r; r++)
+    add_key(keys, place_normalise(*r));
+  for (guint i = 0; appt->attendees && i < appt->attendees->len; i++) {
+    const Attendee *a = g_ptr_array_index(appt->attendees, i);
+    if ((a->cutype != CUTYPE_ROOM && a->cutype != CUTYPE_RESOURCE) || a->partstat == PARTSTAT_DECLINED)
+      continue;
+    add_key(keys, place_normalise(a->cn ? a->cn : a->email ? a->email : a->address));
+    if (a->cn && a->email)
+      add_key(keys, g_strdup(a->email));
+  }
+  if (keys->len == 0)
+    return NULL;
+  g_ptr_array_add(keys, NULL);
+  return (GStrv)g_ptr_array_free(g_steal_pointer(&keys), FALSE);
 }
 
 const Attendee *appointment_find_attendee(const Appointment *appt, const char *const *owners) {
@@ -665,6 +727,9 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
       g_ptr_array_add(appt->alarms, a);
   }
 
+  appt->place = place_normalise(appt->location);
+  appt->rooms = room_keys(appt);
+
   read_rrules(ctx, comp, appt);
   read_rdates(ctx, comp, appt);
   read_exdates(ctx, comp, appt);
@@ -672,22 +737,6 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
 }
 
 /* ---- grouping -------------------------------------------------------------- */
-
-/* Lines of every "BEGIN:VEVENT", in order, to give diagnostics a line. */
-static GArray *vevent_lines(const char *text, gsize len) {
-  GArray *lines = g_array_new(FALSE, FALSE, sizeof(int));
-  int line = 1;
-  for (gsize i = 0; i < len;) {
-    if (len - i >= 12 && g_ascii_strncasecmp(text + i, "BEGIN:VEVENT", 12) == 0)
-      g_array_append_val(lines, line);
-    const char *nl = memchr(text + i, '\n', len - i);
-    if (!nl)
-      break;
-    i = (gsize)(nl - text) + 1;
-    line++;
-  }
-  return lines;
-}
 
 static gboolean newer(const Appointment *a, const Appointment *b) {
   if (a->sequence != b->sequence)
@@ -738,23 +787,88 @@ static void add_to_series(GHashTable *by_uid, GPtrArray *order, const char *sour
   g_ptr_array_add(s->overrides, appt);
 }
 
-static void collect_vevents(icalcomponent *root, GPtrArray *vevents, GPtrArray *parents) {
-  icalcomponent_kind kind = icalcomponent_isa(root);
-  if (kind == ICAL_VEVENT_COMPONENT) {
-    g_ptr_array_add(vevents, root);
-    g_ptr_array_add(parents, NULL);
-    return;
-  }
-  for (icalcomponent *c = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT); c;
-       c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
-    icalcomponent_kind ck = icalcomponent_isa(c);
-    if (ck == ICAL_VEVENT_COMPONENT) {
-      g_ptr_array_add(vevents, c);
-      g_ptr_array_add(parents, kind == ICAL_VCALENDAR_COMPONENT ? root : NULL);
-    } else if (ck == ICAL_VCALENDAR_COMPONENT) {
-      collect_vevents(c, vevents, parents);
+/* One component block found by split(): [start, end) of the text. */
+typedef struct {
+  gsize start, end;
+  int line;
+  int calendar; /* index of the enclosing VCALENDAR, -1 for a bare VEVENT */
+} Block;
+
+/* Whether a line is "VERB:NAME" (BEGIN: or END:); the upper-cased name goes
+ * to `name`. */
+static gboolean line_is(const char *p, const char *eol, const char *verb, char *name, gsize name_size) {
+  gsize vlen = strlen(verb);
+  if ((gsize)(eol - p) <= vlen || g_ascii_strncasecmp(p, verb, vlen) != 0)
+    return FALSE;
+  p += vlen;
+  gsize n = 0;
+  while (p < eol && *p != '\r' && *p != ' ' && *p != '\t' && n + 1 < name_size)
+    name[n++] = g_ascii_toupper(*p++);
+  name[n] = '\0';
+  return n > 0;
+}
+
+/* Finds the VEVENT and VTIMEZONE blocks of every VCALENDAR (and bare
+ * VEVENTs) by their BEGIN/END lines, without parsing anything else. */
+static void split(const char *text, gsize len, GArray *events, GArray *zones, int *n_calendars) {
+  int line = 1, depth = 0, calendar = -1;
+  gssize open_start = -1;
+  int open_line = 0, open_depth = 0;
+  gboolean open_is_event = FALSE;
+  char name[32];
+  *n_calendars = 0;
+  for (gsize i = 0; i < len;) {
+    const char *p = text + i;
+    const char *nl = memchr(p, '\n', len - i);
+    const char *eol = nl ? nl : text + len;
+    gsize next = nl ? (gsize)(nl - text) + 1 : len;
+    if (line_is(p, eol, "BEGIN:", name, sizeof name)) {
+      if (!strcmp(name, "VCALENDAR") && depth == 0) {
+        calendar = (*n_calendars)++;
+      } else if (open_start < 0 && depth == (calendar >= 0 ? 1 : 0) &&
+                 (!strcmp(name, "VEVENT") || !strcmp(name, "VTIMEZONE"))) {
+        open_start = (gssize)i;
+        open_line = line;
+        open_depth = depth;
+        open_is_event = !strcmp(name, "VEVENT");
+      }
+      depth++;
+    } else if (line_is(p, eol, "END:", name, sizeof name) && depth > 0) {
+      depth--;
+      if (open_start >= 0 && depth == open_depth && !strcmp(name, open_is_event ? "VEVENT" : "VTIMEZONE")) {
+        Block b = {(gsize)open_start, next, open_line, calendar};
+        g_array_append_val(open_is_event ? events : zones, b);
+        open_start = -1;
+      }
+      if (depth == 0)
+        calendar = -1;
     }
+    i = next;
+    line++;
   }
+  if (open_start >= 0) { /* truncated: let the parser judge what is there */
+    Block b = {(gsize)open_start, len, open_line, calendar};
+    g_array_append_val(open_is_event ? events : zones, b);
+  }
+}
+
+/* A VCALENDAR holding only the time zones of one calendar, or NULL. */
+static icalcomponent *zones_calendar(const char *text, GArray *zones, int calendar) {
+  GString *s = NULL;
+  for (guint i = 0; i < zones->len; i++) {
+    const Block *b = &g_array_index(zones, Block, i);
+    if (b->calendar != calendar)
+      continue;
+    if (!s)
+      s = g_string_new("BEGIN:VCALENDAR\r\n");
+    g_string_append_len(s, text + b->start, (gssize)(b->end - b->start));
+  }
+  if (!s)
+    return NULL;
+  g_string_append(s, "END:VCALENDAR\r\n");
+  icalcomponent *cal = icalparser_parse_string(s->str);
+  g_string_free(s, TRUE);
+  return cal;
 }
 
 guint appointments_parse(const char *text, gsize len, const char *source, Zones *zones, GPtrArray *out,
@@ -783,30 +897,48 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     return 0;
   }
 
-  icalcomponent *root = icalparser_parse_string(valid);
-  if (!root) {
-    add_diag(diags, DIAG_ERROR, source, 0, NULL, "unparsable iCalendar data");
-    return 0;
-  }
+  gsize vlen = strlen(valid);
+  g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(Block));
+  g_autoptr(GArray) tz_blocks = g_array_new(FALSE, FALSE, sizeof(Block));
+  int n_calendars = 0;
+  split(valid, vlen, events, tz_blocks, &n_calendars);
 
-  g_autoptr(GPtrArray) vevents = g_ptr_array_new();
-  g_autoptr(GPtrArray) parents = g_ptr_array_new();
-  collect_vevents(root, vevents, parents);
-  g_autoptr(GArray) lines = vevent_lines(valid, strlen(valid));
-  gboolean lines_match = lines->len == vevents->len;
+  /* Each VEVENT is parsed on its own, so memory holds one event's tree at a
+   * time and a broken event cannot take its neighbours with it. */
+  icalcomponent **tz_cals = g_new0(icalcomponent *, (gsize)n_calendars + 1);
+  for (int c = 0; c < n_calendars; c++)
+    tz_cals[c] = zones_calendar(valid, tz_blocks, c);
 
   GHashTable *by_uid = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) order = g_ptr_array_new();
   guint accepted = 0;
-  for (guint i = 0; i < vevents->len; i++) {
-    ParseCtx ctx = {zones, source, diags, g_ptr_array_index(parents, i), NULL,
-                    lines_match ? g_array_index(lines, int, i) : 0};
-    Appointment *appt = read_vevent(&ctx, g_ptr_array_index(vevents, i));
+  for (guint i = 0; i < events->len; i++) {
+    const Block *b = &g_array_index(events, Block, i);
+    g_autofree char *one = g_strndup(valid + b->start, b->end - b->start);
+    icalcomponent *comp = icalparser_parse_string(one);
+    if (comp && icalcomponent_isa(comp) != ICAL_VEVENT_COMPONENT) {
+      icalcomponent *inner = icalcomponent_get_first_component(comp, ICAL_VEVENT_COMPONENT);
+      if (inner)
+        icalcomponent_remove_component(comp, inner);
+      icalcomponent_free(comp);
+      comp = inner;
+    }
+    if (!comp) {
+      add_diag(diags, DIAG_ERROR, source, b->line, NULL, "unparsable VEVENT: skipped");
+      continue;
+    }
+    ParseCtx ctx = {zones, source, diags, b->calendar >= 0 ? tz_cals[b->calendar] : NULL, NULL, b->line};
+    Appointment *appt = read_vevent(&ctx, comp);
+    icalcomponent_free(comp);
     if (!appt)
       continue;
     accepted++;
     add_to_series(by_uid, order, source, appt, diags);
   }
+  for (int c = 0; c < n_calendars; c++)
+    if (tz_cals[c])
+      icalcomponent_free(tz_cals[c]);
+  g_free(tz_cals);
   for (guint i = 0; i < order->len; i++) {
     Series *s = g_ptr_array_index(order, i);
     if (!s->master && s->overrides->len > 0) {
@@ -817,12 +949,11 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     g_ptr_array_add(out, s);
   }
   g_hash_table_destroy(by_uid);
-  icalcomponent_free(root);
 
-  if (vevents->len == 0)
+  if (events->len == 0)
     add_diag(diags, DIAG_WARNING, source, 0, NULL, "no events (VEVENT) found");
   else if (accepted == 0)
-    add_diag(diags, DIAG_ERROR, source, 0, NULL, "none of the %u events could be read", vevents->len);
+    add_diag(diags, DIAG_ERROR, source, 0, NULL, "none of the %u events could be read", events->len);
   return accepted;
 }
 
@@ -844,7 +975,6 @@ typedef struct {
   GHashTable *overridden; /* rid instant -> Appointment* (non-RANGE overrides) */
   GPtrArray *futures;     /* THISANDFUTURE overrides, by rid instant ascending */
   GHashTable *seen;       /* rid instants already emitted */
-  GHashTable *firsts;     /* appointments already marked first */
 } Expand;
 
 static gint64 appt_start_instant(const Appointment *a, Zone *local) { return timeref_instant(&a->start, local); }
@@ -879,10 +1009,6 @@ static void emit(Expand *e, const Appointment *appt, gint64 start, gint64 end, g
     return;
   }
   Occurrence occ = {e->series, appt, start, end, rid, appt->all_day, 0};
-  if (!g_hash_table_contains(e->firsts, appt)) {
-    g_hash_table_add(e->firsts, (gpointer)appt);
-    occ.first = 1;
-  }
   g_array_append_val(e->out, occ);
   e->added++;
 }
@@ -1042,10 +1168,10 @@ static void expand_rule(Expand *e, const char *rule_text) {
 guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, const ExpandLimits *limits,
                     GArray *out, GPtrArray *diags) {
   ExpandLimits defaults = {EXPAND_DEFAULT_MAX_INSTANCES, EXPAND_DEFAULT_MAX_ITERATIONS};
+  guint first_new = out->len;
   Expand e = {series, local, from, to, limits ? limits : &defaults, out, diags, 0, FALSE,
-              g_hash_table_new(rid_key_hash, rid_key_equal), g_ptr_array_new(),
-              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL),
-              g_hash_table_new(g_direct_hash, g_direct_equal)};
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL), g_ptr_array_new(),
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL)};
   const Appointment *m = series->master;
 
   /* Overrides first: each appears at its own time. */
@@ -1063,6 +1189,8 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
       *key = rid;
       g_hash_table_insert(e.overridden, key, (gpointer)o);
     }
+    if (o->this_and_future && m)
+      continue; /* instance() applies it to its own instance and the later ones */
     gint64 start = appt_start_instant(o, local);
     Zone *z = o->start.kind == TREF_ZONED ? o->start.zone : (o->start.kind == TREF_UTC ? NULL : local);
     emit(&e, o, start, instance_end(o, local, start, zone_to_local(z, start)), rid);
@@ -1099,9 +1227,23 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
     }
   }
 
+  /* `first` marks the earliest occurrence of each component, in time order
+   * (instances are generated rule by rule, not in order). */
+  g_autoptr(GHashTable) earliest = g_hash_table_new(g_direct_hash, g_direct_equal);
+  for (guint i = first_new; i < out->len; i++) {
+    Occurrence *o = &g_array_index(out, Occurrence, i);
+    Occurrence *best = g_hash_table_lookup(earliest, o->appt);
+    if (!best || o->start < best->start)
+      g_hash_table_insert(earliest, (gpointer)o->appt, o);
+  }
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, earliest);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    ((Occurrence *)value)->first = 1;
+
   g_hash_table_destroy(e.overridden);
   g_ptr_array_free(e.futures, TRUE);
   g_hash_table_destroy(e.seen);
-  g_hash_table_destroy(e.firsts);
   return e.added;
 }

@@ -75,6 +75,9 @@ typedef struct {
 typedef struct {
   char *uid;
   char *summary, *description, *location, *url, *conference;
+  char *place;  /* LOCATION normalised for comparison (place_normalise), or NULL */
+  GStrv rooms;  /* rooms and equipment booked, normalised: LOCATION unless a
+                 * link, RESOURCES, ROOM/RESOURCE attendees not declined; or NULL */
   Attendee *organizer; /* NULL if none */
   GPtrArray *attendees; /* of Attendee* */
   int priority;         /* RFC 5545 PRIORITY 0..9 (0 = undefined) */
@@ -142,6 +145,7 @@ typedef struct {
   gint64 recurrence_id;     /* instant of the original start, APPT_NO_TIME if not recurring */
   guint all_day : 1;
   guint first : 1;          /* first occurrence of `appt` in the window */
+  guint busy : 1;           /* set by the Diary: see diary_is_busy() */
 } Occurrence;
 
 void attendee_free(Attendee *a);
@@ -184,6 +188,13 @@ PriorityClass appointment_priority_class(const Appointment *appt);
 /* The instant used to order by creation: CREATED, else DTSTAMP, else
  * LAST-MODIFIED, else APPT_NO_TIME. */
 gint64 appointment_created(const Appointment *appt);
+
+/* Text compared as a place: trimmed, case-folded, runs of white space
+ * collapsed to one space.  NULL for NULL or blank text. */
+char *place_normalise(const char *text);
+
+/* Whether a LOCATION is a link (a URL, tel: or sip:) rather than a place. */
+gboolean place_is_link(const char *text);
 
 /* Attendee whose email is one of `owners` (NULL-terminated, lower case), or NULL. */
 const Attendee *appointment_find_attendee(const Appointment *appt, const char *const *owners);

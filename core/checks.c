@@ -93,86 +93,20 @@ static void finding_occ_free(FindingOcc *o) {
 
 /* ---- places and resources ---------------------------------------------- */
 
-/* Lower case, trimmed, runs of white space collapsed to one space. */
-static char *normalise(const char *text) {
-  if (!text)
-    return NULL;
-  g_autofree char *folded = g_utf8_casefold(text, -1);
-  GString *out = g_string_new(NULL);
-  gboolean space = FALSE;
-  for (const char *p = folded; *p; p++) {
-    if (g_ascii_isspace(*p)) {
-      space = out->len > 0;
-      continue;
-    }
-    if (space)
-      g_string_append_c(out, ' ');
-    space = FALSE;
-    g_string_append_c(out, *p);
-  }
-  if (out->len == 0) {
-    g_string_free(out, TRUE);
-    return NULL;
-  }
-  return g_string_free(out, FALSE);
-}
-
-gboolean checks_same_place(const char *a, const char *b) {
-  g_autofree char *na = normalise(a);
-  g_autofree char *nb = normalise(b);
-  return na && nb && strcmp(na, nb) == 0;
-}
-
-gint64 checks_required_gap(const CheckRules *rules, const char *before_location, const char *after_location,
+gint64 checks_required_gap(const CheckRules *rules, const char *before_place, const char *after_place,
                            gint64 after_travel) {
-  g_autofree char *na = normalise(before_location);
-  g_autofree char *nb = normalise(after_location);
-  gint64 required = (na && nb && strcmp(na, nb) != 0) ? rules->travel : rules->buffer;
+  gint64 required = (before_place && after_place && strcmp(before_place, after_place) != 0) ? rules->travel
+                                                                                            : rules->buffer;
   return MAX(required, after_travel);
 }
 
-static gboolean looks_like_link(const char *text) {
-  return text && (strstr(text, "://") != NULL || g_str_has_prefix(text, "tel:") || g_str_has_prefix(text, "sip:"));
-}
-
-GStrv checks_resource_keys(const Appointment *appt) {
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-  if (appt->location && !looks_like_link(appt->location)) {
-    char *k = normalise(appt->location);
-    if (k)
-      g_ptr_array_add(keys, k);
-  }
-  for (char **r = appt->resources; r && *r; r++) {
-    char *k = normalise(*r);
-    if (k)
-      g_ptr_array_add(keys, k);
-  }
-  for (guint i = 0; appt->attendees && i < appt->attendees->len; i++) {
-    const Attendee *a = g_ptr_array_index(appt->attendees, i);
-    if ((a->cutype != CUTYPE_ROOM && a->cutype != CUTYPE_RESOURCE) || a->partstat == PARTSTAT_DECLINED)
-      continue;
-    char *k = normalise(a->cn ? a->cn : a->email ? a->email : a->address);
-    if (k)
-      g_ptr_array_add(keys, k);
-    if (a->cn && a->email)
-      g_ptr_array_add(keys, g_strdup(a->email));
-  }
-  if (keys->len == 0)
+/* The first room or resource both appointments book, or NULL.  Not owned. */
+static const char *shared_room(const Appointment *a, const Appointment *b) {
+  if (!a->rooms || !b->rooms)
     return NULL;
-  g_ptr_array_add(keys, NULL);
-  return (GStrv)g_ptr_array_free(g_steal_pointer(&keys), FALSE);
-}
-
-/* The first room or resource both appointments book (the name a person
- * would use, as resource keys list names before addresses), or NULL. */
-static char *shared_resources(const Appointment *a, const Appointment *b) {
-  g_auto(GStrv) ka = checks_resource_keys(a);
-  g_auto(GStrv) kb = checks_resource_keys(b);
-  if (!ka || !kb)
-    return NULL;
-  for (char **p = ka; *p; p++)
-    if (g_strv_contains((const char *const *)kb, *p))
-      return g_strdup(*p);
+  for (char **p = a->rooms; *p; p++)
+    if (g_strv_contains((const char *const *)b->rooms, *p))
+      return *p;
   return NULL;
 }
 
@@ -371,7 +305,7 @@ static void pair_conflict(Run *r, gint64 day, const Occurrence *a, const Occurre
 }
 
 static void pair_resource(Run *r, gint64 day, const Occurrence *a, const Occurrence *b) {
-  g_autofree char *shared = shared_resources(a->appt, b->appt);
+  const char *shared = shared_room(a->appt, b->appt);
   if (!shared)
     return;
   Finding *f = finding_new(r, CHECK_RESOURCE, SEVERITY_ERROR, day, shared, a, b);
@@ -417,7 +351,7 @@ static gint64 max_required(const CheckRules *rules) { return MAX(rules->buffer, 
 static void pair_buffer(Run *r, gint64 day, const Occurrence *a, const Occurrence *b) {
   const Diary *d = r->diary;
   gint64 gap = b->start - a->end;
-  gint64 required = checks_required_gap(r->rules, a->appt->location, b->appt->location, b->appt->travel);
+  gint64 required = checks_required_gap(r->rules, a->appt->place, b->appt->place, b->appt->travel);
   if (gap >= required || something_between(d, a, b, a->end, b->start))
     return;
   Finding *f = finding_new(r, CHECK_BUFFER, SEVERITY_WARNING, day, NULL, a, b);
@@ -445,7 +379,7 @@ static void pair_buffer(Run *r, gint64 day, const Occurrence *a, const Occurrenc
   append_date(m, diary_day_of(d, b->start));
   g_string_append(m, "; ");
   append_duration(m, required);
-  gboolean travel = a->appt->location && b->appt->location && !checks_same_place(a->appt->location, b->appt->location);
+  gboolean travel = a->appt->place && b->appt->place && strcmp(a->appt->place, b->appt->place) != 0;
   g_string_append(m, travel ? " needed to travel from " : " buffer needed");
   if (travel) {
     g_string_append(m, a->appt->location);
@@ -542,7 +476,7 @@ static guint people_count(const Appointment *a) {
 }
 
 static gboolean has_link(const Appointment *a) {
-  return a->conference || looks_like_link(a->url) || looks_like_link(a->location) ||
+  return a->conference || place_is_link(a->url) || place_is_link(a->location) ||
          (a->description && (strstr(a->description, "https://") || strstr(a->description, "http://")));
 }
 
@@ -583,48 +517,45 @@ static void single_completeness(Run *r, gint64 day, const Occurrence *o) {
 
 /* ---- workload ------------------------------------------------------------ */
 
-typedef struct {
-  guint count;       /* busy timed occurrences starting on the day */
-  gint64 busy;       /* seconds of busy time inside the day */
-  gint64 longest;    /* longest run without a break, seconds */
-  gint64 run_start, run_end;
-} DayLoad;
-
 static gboolean workload_counts(const Diary *d, const Occurrence *o, const Occurrence *exclude) {
-  return o != exclude && !o->all_day && o->end > o->start && counts_as_busy(d, o);
+  return !o->all_day && o->end > o->start && counts_as_busy(d, o) && !occurrence_same(o, exclude);
+}
+
+static gint slot_by_start(gconstpointer a, gconstpointer b) {
+  gint64 x = ((const Slot *)a)->start, y = ((const Slot *)b)->start;
+  return x < y ? -1 : x > y;
 }
 
 /* Load of the day [ds, de), with an optional extra interval [xs, xe). */
-static void day_load(const Diary *d, const CheckRules *rules, gint64 ds, gint64 de, gint64 xs, gint64 xe,
-                     const Occurrence *exclude, DayLoad *load) {
+static void load_between(const Diary *d, const CheckRules *rules, gint64 ds, gint64 de, gint64 xs, gint64 xe,
+                         const Occurrence *exclude, DayLoad *load) {
   memset(load, 0, sizeof *load);
-  guint n = diary_n_occurrences(d);
-  guint k = diary_lower_bound(d, ds - diary_max_duration(d));
-  gint64 cur_s = 0, cur_e = G_MININT64, run_s = 0, run_e = G_MININT64;
-  gboolean extra_pending = xe > xs;
-  for (;;) {
-    gint64 s, e;
-    const Occurrence *o = k < n ? diary_occurrence(d, k) : NULL;
-    if (o && o->start >= de)
-      o = NULL;
-    if (extra_pending && (!o || xs <= o->start)) {
-      s = xs;
-      e = xe;
-      extra_pending = FALSE;
+  Slot stack[64];
+  g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(Slot));
+  guint n = 0;
+  if (xe > xs) {
+    stack[n++] = (Slot){xs, xe};
+    load->count++;
+  }
+  DiaryCursor cur;
+  diary_cursor_init(&cur, d, ds, de, TRUE);
+  for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
+    if (!workload_counts(d, o, exclude))
+      continue;
+    if (o->start >= ds)
       load->count++;
-    } else if (o) {
-      k++;
-      if (!workload_counts(d, o, exclude) || o->end <= ds)
-        continue;
-      s = o->start;
-      e = o->end;
-      if (o->start >= ds)
-        load->count++;
-    } else {
-      break;
-    }
-    s = MAX(s, ds);
-    e = MIN(e, de);
+    Slot sl = {o->start, o->end};
+    if (n < G_N_ELEMENTS(stack))
+      stack[n++] = sl;
+    else
+      g_array_append_val(spans, sl);
+  }
+  g_array_prepend_vals(spans, stack, n);
+  g_array_sort(spans, slot_by_start);
+  gint64 cur_s = 0, cur_e = G_MININT64, run_s = 0, run_e = G_MININT64;
+  for (guint i = 0; i < spans->len; i++) {
+    gint64 s = MAX(g_array_index(spans, Slot, i).start, ds);
+    gint64 e = MIN(g_array_index(spans, Slot, i).end, de);
     /* busy time: union of intervals */
     if (s > cur_e) {
       if (cur_e > G_MININT64)
@@ -651,35 +582,38 @@ static void day_load(const Diary *d, const CheckRules *rules, gint64 ds, gint64 
     load->busy += cur_e - cur_s;
 }
 
-gboolean checks_workload_allows(const Diary *diary, const CheckRules *rules, gint64 start, gint64 end,
-                                const Occurrence *exclude) {
-  gint64 day = diary_day_of(diary, start);
-  DayLoad load;
-  day_load(diary, rules, diary_day_start(diary, day), diary_day_start(diary, day + 1), start, end, exclude, &load);
-  if (rules->max_per_day && load.count > rules->max_per_day)
-    return FALSE;
-  if (rules->max_busy_per_day && load.busy > rules->max_busy_per_day)
-    return FALSE;
-  if (rules->break_after && load.longest > rules->break_after)
-    return FALSE;
-  return TRUE;
+void checks_day_load(const Diary *diary, const CheckRules *rules, gint64 day, gint64 extra_start, gint64 extra_end,
+                     const Occurrence *exclude, DayLoad *load) {
+  load_between(diary, rules, diary_day_start(diary, day), diary_day_start(diary, day + 1), extra_start, extra_end,
+               exclude, load);
+}
+
+gboolean checks_load_ok(const CheckRules *rules, const DayLoad *load) {
+  return !(rules->max_per_day && load->count > rules->max_per_day) &&
+         !(rules->max_busy_per_day && load->busy > rules->max_busy_per_day) &&
+         !(rules->break_after && load->longest > rules->break_after);
+}
+
+static gint finding_occ_by_start(gconstpointer a, gconstpointer b) {
+  const FindingOcc *x = *(FindingOcc *const *)a, *y = *(FindingOcc *const *)b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return strcmp(x->uid, y->uid);
 }
 
 static void add_day_occurrences(Run *r, Finding *f, gint64 ds, gint64 de) {
   const Diary *d = r->diary;
-  guint n = diary_n_occurrences(d);
-  for (guint k = diary_lower_bound(d, ds - diary_max_duration(d)); k < n; k++) {
-    const Occurrence *o = diary_occurrence(d, k);
-    if (o->start >= de)
-      break;
-    if (workload_counts(d, o, NULL) && o->end > ds)
+  DiaryCursor cur;
+  diary_cursor_init(&cur, d, ds, de, TRUE);
+  for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;)
+    if (workload_counts(d, o, NULL))
       g_ptr_array_add(f->occurrences, finding_occ(o));
-  }
+  g_ptr_array_sort(f->occurrences, finding_occ_by_start);
 }
 
 static void day_workload(Run *r, gint64 day, gint64 ds, gint64 de) {
   DayLoad load;
-  day_load(r->diary, r->rules, ds, de, 0, 0, NULL, &load);
+  load_between(r->diary, r->rules, ds, de, 0, 0, NULL, &load);
   const CheckRules *rules = r->rules;
   char day_key[32];
   g_snprintf(day_key, sizeof day_key, "%" G_GINT64_FORMAT, day);
@@ -741,8 +675,10 @@ static void run_day(Run *r, gint64 day) {
   if (de <= opts->from || ds >= opts->to)
     return;
   guint n = diary_n_occurrences(d);
-  gint64 reach = max_required(r->rules);
-  for (guint i = diary_lower_bound(d, ds); i < n && !r->full; i++) {
+  gint64 reach = MAX(max_required(r->rules), diary_max_travel(d));
+  /* Occurrences that began before the window belong to its first day. */
+  guint first = ds <= opts->from ? 0 : diary_lower_bound(d, ds);
+  for (guint i = first; i < n && !r->full; i++) {
     const Occurrence *a = diary_occurrence(d, i);
     if (a->start >= de)
       break;
@@ -767,12 +703,11 @@ static void run_day(Run *r, gint64 day) {
     if (busy && enabled(r, CHECK_BUFFER)) {
       for (guint j = diary_lower_bound(d, a->end); j < n; j++) {
         const Occurrence *b = diary_occurrence(d, j);
-        if (b->start >= a->end + MAX(reach, 24 * 3600) || (b->start >= a->end + reach && b->appt->travel < 0))
+        if (b->start >= a->end + reach)
           break;
         if (b == a || same_instance(a, b) || !counts_as_busy(d, b))
           continue;
-        if (b->start - a->end < MAX(reach, b->appt->travel))
-          pair_buffer(r, day, a, b);
+        pair_buffer(r, day, a, b);
       }
     }
     if (busy && enabled(r, CHECK_HOURS))
@@ -831,6 +766,11 @@ static gint int64_compare(gconstpointer a, gconstpointer b) {
 }
 
 GPtrArray *checks_run_dirty(const Diary *diary, const CheckRules *rules, GArray *days) {
+  /* Days outside the window: what they touch is anchored on its edges. */
+  const DiaryOptions *opts = diary_options(diary);
+  gint64 first = diary_day_of(diary, opts->from), last = diary_day_of(diary, opts->to - 1);
+  for (guint i = 0; i < days->len; i++)
+    g_array_index(days, gint64, i) = CLAMP(g_array_index(days, gint64, i), first, last);
   g_array_sort(days, int64_compare);
   guint w = 0;
   for (guint i = 0; i < days->len; i++)
@@ -840,6 +780,6 @@ GPtrArray *checks_run_dirty(const Diary *diary, const CheckRules *rules, GArray 
   return run_days(diary, rules, (const gint64 *)(void *)days->data, days->len);
 }
 
-gint64 checks_margin(const Diary *diary, const CheckRules *rules) {
-  return MAX(max_required(rules), 24 * 3600) + MAX(rules->break_length, 0) + diary_max_duration(diary);
+gint64 checks_reach(const Diary *diary, const CheckRules *rules) {
+  return MAX(MAX(max_required(rules), diary_max_travel(diary)), MAX(rules->break_length, 0));
 }

@@ -2,7 +2,8 @@
  *
  * Every finding cites its rule and the occurrences involved.  Findings are
  * anchored on a local day (the day the earliest involved occurrence starts,
- * or the day a workload limit is exceeded), so checks_run_days() can re-check
+ * or the window's first day when that is earlier; for workload, the day the
+ * limit is exceeded), so checks_run_days() can re-check
  * only the days an edit touched and get exactly the findings a full run would
  * give for those days.
  *
@@ -116,29 +117,32 @@ void checks_sort(GPtrArray *findings);
 
 /* ---- shared with slots ---- */
 
-/* The gap required between an appointment at `before_location` and the next
- * at `after_location` (travel when both are known and differ, else the
- * buffer), raised to `after_travel` (X-APPLE-TRAVEL-DURATION) if larger. */
-gint64 checks_required_gap(const CheckRules *rules, const char *before_location, const char *after_location,
+/* The gap required between an appointment at `before_place` and the next
+ * at `after_place` (normalised places, see place_normalise): the travel time
+ * when both are known and differ, else the buffer; raised to `after_travel`
+ * (X-APPLE-TRAVEL-DURATION of the later one) if that is larger. */
+gint64 checks_required_gap(const CheckRules *rules, const char *before_place, const char *after_place,
                            gint64 after_travel);
 
-/* Locations compared after trimming, folding case and collapsing white space. */
-gboolean checks_same_place(const char *a, const char *b);
+/* Workload of one local day: busy timed occurrences (and an optional extra
+ * interval, a candidate booking), clipped to the day. */
+typedef struct {
+  guint count;    /* occurrences starting that day */
+  gint64 busy;    /* seconds of busy time (union) */
+  gint64 longest; /* longest run without a break */
+  gint64 run_start, run_end;
+} DayLoad;
 
-/* The rooms and equipment an appointment books, normalised (lower case,
- * single spaces): LOCATION (unless it is a link), RESOURCES and attendees
- * with CUTYPE=ROOM or RESOURCE that have not declined.  Free with
- * g_strfreev; NULL when none. */
-GStrv checks_resource_keys(const Appointment *appt);
+void checks_day_load(const Diary *diary, const CheckRules *rules, gint64 day, gint64 extra_start, gint64 extra_end,
+                     const Occurrence *exclude, DayLoad *load);
 
-/* Whether a booking at [start, end) would exceed the day's workload limits
- * (count, busy hours, breaks), given the diary.  `exclude` is ignored. */
-gboolean checks_workload_allows(const Diary *diary, const CheckRules *rules, gint64 start, gint64 end,
-                                const Occurrence *exclude);
+/* Whether a load stays within the rules' daily limits. */
+gboolean checks_load_ok(const CheckRules *rules, const DayLoad *load);
 
 /* Whether [start, end) lies inside working hours. */
 gboolean checks_in_hours(const Diary *diary, const CheckRules *rules, gint64 start, gint64 end);
 
-/* The widest distance at which one occurrence can affect a finding of
- * another: max(buffer, travel, break length) plus the longest occurrence. */
-gint64 checks_margin(const Diary *diary, const CheckRules *rules);
+/* The widest gap across which one occurrence can affect a finding of
+ * another: the largest required gap (buffer, travel, the diary's longest
+ * X-APPLE-TRAVEL-DURATION) or break length.  Pass it to diary_replace(). */
+gint64 checks_reach(const Diary *diary, const CheckRules *rules);

@@ -1,21 +1,133 @@
 /* diary: see diary.h.
  *
- * Invariant: `occ` holds exactly the occurrences of every series in `by_key`
- * that overlap the window, sorted by occurrence_compare().  A replacement
- * removes the old series' occurrences in one compaction pass and merges the
- * new ones in another, so an edit costs O(occurrences) memory moves and
- * O(own occurrences) expansion, never a re-expansion of the whole diary.
+ * Two indexes over the occurrences: every occurrence, and the busy ones
+ * only (most queries about free time look at busy time alone, and in a
+ * diary with subscribed team calendars most occurrences are free).  Each
+ * index keeps its occurrences sorted by occurrence_compare() (after a bulk
+ * load by diary_add(), on first use), and copies of the few longer than
+ * LONG apart, so that an overlap search looks back at most LONG in the main
+ * array and separately through the long ones.
+ *
+ * A replacement removes the old series' occurrences in one compaction pass
+ * and merges the new ones in another: an edit costs O(occurrences) memory
+ * moves and O(own occurrences) expansion, never a re-expansion.
  */
 #include "diary.h"
 
 #include <string.h>
 
+#define LONG (12 * 3600)
+
+typedef struct {
+  GArray *occ;      /* of Occurrence */
+  GArray *long_occ; /* copies of those longer than LONG */
+  gint64 max_short; /* upper bounds, never lowered on removal */
+  gint64 max_long;
+  gboolean unsorted, long_unsorted;
+} Index;
+
 struct Diary {
   DiaryOptions opts;
   GHashTable *by_key; /* "source\nuid" -> Series* (owned) */
-  GArray *occ;        /* of Occurrence, sorted */
-  gint64 max_duration;
+  Index all, busy;
+  gint64 max_travel;
 };
+
+static int occurrence_compare(const void *pa, const void *pb);
+
+static void index_init(Index *ix) {
+  memset(ix, 0, sizeof *ix);
+  ix->occ = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+  ix->long_occ = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+}
+
+static void index_clear(Index *ix) {
+  g_array_unref(ix->occ);
+  g_array_unref(ix->long_occ);
+}
+
+static void index_note_long(Index *ix, const Occurrence *o) {
+  gint64 len = o->end - o->start;
+  if (len > LONG) {
+    ix->max_long = MAX(ix->max_long, len);
+    g_array_append_val(ix->long_occ, *o);
+    ix->long_unsorted = TRUE;
+  } else {
+    ix->max_short = MAX(ix->max_short, len);
+  }
+}
+
+static void index_append(Index *ix, const Occurrence *o) {
+  g_array_append_val(ix->occ, *o);
+  ix->unsorted = TRUE;
+  index_note_long(ix, o);
+}
+
+/* Sorting is a cache refresh, not a change callers can see. */
+static void index_sort(const Index *cix) {
+  Index *ix = (Index *)cix;
+  if (ix->unsorted)
+    g_array_sort(ix->occ, occurrence_compare);
+  if (ix->long_unsorted)
+    g_array_sort(ix->long_occ, occurrence_compare);
+  ix->unsorted = ix->long_unsorted = FALSE;
+}
+
+static void compact(GArray *arr, const Series *gone) {
+  guint w = 0;
+  for (guint r = 0; r < arr->len; r++) {
+    const Occurrence *o = &g_array_index(arr, Occurrence, r);
+    if (o->series == gone)
+      continue;
+    if (w != r)
+      g_array_index(arr, Occurrence, w) = *o;
+    w++;
+  }
+  g_array_set_size(arr, w);
+}
+
+/* Merges the sorted `add` (only busy ones when busy_only) into the index. */
+static void index_merge(Index *ix, const GArray *add, gboolean busy_only) {
+  index_sort(ix);
+  guint n_add = 0;
+  for (guint j = 0; j < add->len; j++)
+    n_add += !busy_only || g_array_index(add, Occurrence, j).busy;
+  if (n_add == 0)
+    return;
+  /* Merge from the back, in place: the array grows once. */
+  guint n_old = ix->occ->len;
+  g_array_set_size(ix->occ, n_old + n_add);
+  Occurrence *dst = (Occurrence *)(void *)ix->occ->data;
+  guint i = n_old, j = add->len, w = n_old + n_add;
+  while (j > 0) {
+    const Occurrence *src = &g_array_index(add, Occurrence, j - 1);
+    if (busy_only && !src->busy) {
+      j--;
+      continue;
+    }
+    if (i > 0 && occurrence_compare(&dst[i - 1], src) > 0) {
+      dst[--w] = dst[--i];
+    } else {
+      dst[--w] = *src;
+      j--;
+      index_note_long(ix, src);
+    }
+  }
+  index_sort(ix);
+}
+
+static guint index_lower_bound(const Index *ix, gint64 instant) {
+  index_sort(ix);
+  guint lo = 0, hi = ix->occ->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index(ix->occ, Occurrence, mid).start < instant)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
 
 static char *series_key(const char *source, const char *uid) {
   return g_strconcat(source ? source : "", "\n", uid, NULL);
@@ -29,14 +141,16 @@ Diary *diary_new(const DiaryOptions *opts) {
   if (d->opts.limits.max_iterations == 0)
     d->opts.limits.max_iterations = EXPAND_DEFAULT_MAX_ITERATIONS;
   d->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)series_free);
-  d->occ = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+  index_init(&d->all);
+  index_init(&d->busy);
   return d;
 }
 
 void diary_free(Diary *diary) {
   if (!diary)
     return;
-  g_array_unref(diary->occ);
+  index_clear(&diary->all);
+  index_clear(&diary->busy);
   g_hash_table_destroy(diary->by_key);
   g_free(diary);
 }
@@ -57,105 +171,171 @@ static int occurrence_compare(const void *pa, const void *pb) {
   return strcmp(a->series->source ? a->series->source : "", b->series->source ? b->series->source : "");
 }
 
+static gboolean compute_busy(const Diary *diary, const Occurrence *occ) {
+  const Appointment *a = occ->appt;
+  if (a->transparent || a->status == STATUS_CANCELLED)
+    return FALSE;
+  const Attendee *me = appointment_find_attendee(a, diary->opts.owners);
+  return !(me && me->partstat == PARTSTAT_DECLINED);
+}
+
+/* Sets the busy flags of occurrences [from, len) of `arr`. */
+static void note_added(Diary *diary, GArray *arr, guint from) {
+  for (guint i = from; i < arr->len; i++) {
+    Occurrence *o = &g_array_index(arr, Occurrence, i);
+    o->busy = compute_busy(diary, o);
+    diary->max_travel = MAX(diary->max_travel, o->appt->travel);
+  }
+}
+
 /* Expands a series into a sorted array of its own occurrences. */
 static GArray *expand_sorted(Diary *diary, const Series *series, GPtrArray *diags) {
   GArray *mine = g_array_new(FALSE, FALSE, sizeof(Occurrence));
   series_expand(series, diary->opts.from, diary->opts.to, diary->opts.tz, &diary->opts.limits, mine, diags);
   g_array_sort(mine, occurrence_compare);
-  for (guint i = 0; i < mine->len; i++) {
-    const Occurrence *o = &g_array_index(mine, Occurrence, i);
-    diary->max_duration = MAX(diary->max_duration, o->end - o->start);
-  }
+  note_added(diary, mine, 0);
   return mine;
 }
 
-/* Merges sorted `add` into the sorted diary array. */
-static void merge_in(Diary *diary, GArray *add) {
-  if (add->len == 0)
-    return;
-  GArray *old = diary->occ;
-  GArray *merged = g_array_sized_new(FALSE, FALSE, sizeof(Occurrence), old->len + add->len);
-  guint i = 0, j = 0;
-  while (i < old->len || j < add->len) {
-    if (j >= add->len ||
-        (i < old->len && occurrence_compare(&g_array_index(old, Occurrence, i), &g_array_index(add, Occurrence, j)) <= 0))
-      g_array_append_val(merged, g_array_index(old, Occurrence, i++));
-    else
-      g_array_append_val(merged, g_array_index(add, Occurrence, j++));
-  }
-  g_array_unref(old);
-  diary->occ = merged;
-}
-
-static void mark_days(const Diary *diary, GArray *days, gint64 start, gint64 end, gint64 margin) {
-  if (!days)
-    return;
-  gint64 first = diary_day_of(diary, start - margin);
-  gint64 last = diary_day_of(diary, end + margin);
-  for (gint64 d = first; d <= last; d++)
+static void mark_span(const Diary *diary, GArray *days, gint64 start, gint64 end) {
+  gint64 last = diary_day_of(diary, MAX(end, start));
+  for (gint64 d = diary_day_of(diary, start); d <= last; d++)
     g_array_append_val(days, d);
 }
 
-void diary_add(Diary *diary, Series *series, GPtrArray *diags) {
-  diary_replace(diary, series->source, series->uid, series, 0, NULL, diags);
+/* Days of the occurrences in `changed`, and the start days of every diary
+ * occurrence within `reach` of one of them (their pair findings are
+ * anchored there). */
+static void mark_neighbours(const Diary *diary, const GArray *changed, gint64 reach, GArray *days) {
+  for (guint c = 0; c < changed->len; c++) {
+    const Occurrence *o = &g_array_index(changed, Occurrence, c);
+    mark_span(diary, days, o->start, o->end);
+    DiaryCursor cur;
+    diary_cursor_init(&cur, diary, o->start - reach, o->end + reach + 1, FALSE);
+    for (const Occurrence *x; (x = diary_cursor_next(&cur)) != NULL;) {
+      gint64 d = diary_day_of(diary, x->start);
+      g_array_append_val(days, d);
+    }
+  }
 }
 
-void diary_replace(Diary *diary, const char *source, const char *uid, Series *series, gint64 margin,
+void diary_add(Diary *diary, Series *series, GPtrArray *diags) {
+  g_autofree char *key = series_key(series->source, series->uid);
+  if (g_hash_table_contains(diary->by_key, key)) {
+    diary_replace(diary, series->source, series->uid, series, 0, NULL, diags);
+    return;
+  }
+  g_hash_table_insert(diary->by_key, g_steal_pointer(&key), series);
+  g_autoptr(GArray) mine = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+  series_expand(series, diary->opts.from, diary->opts.to, diary->opts.tz, &diary->opts.limits, mine, diags);
+  note_added(diary, mine, 0);
+  for (guint i = 0; i < mine->len; i++) {
+    const Occurrence *o = &g_array_index(mine, Occurrence, i);
+    index_append(&diary->all, o);
+    if (o->busy)
+      index_append(&diary->busy, o);
+  }
+}
+
+void diary_replace(Diary *diary, const char *source, const char *uid, Series *series, gint64 reach,
                    GArray *dirty_days, GPtrArray *diags) {
+  index_sort(&diary->all);
+  index_sort(&diary->busy);
   g_autofree char *key = series_key(source, uid);
   Series *old = g_hash_table_lookup(diary->by_key, key);
   if (old) {
-    guint w = 0;
-    for (guint r = 0; r < diary->occ->len; r++) {
-      const Occurrence *o = &g_array_index(diary->occ, Occurrence, r);
-      if (o->series == old) {
-        mark_days(diary, dirty_days, o->start, o->end, margin);
-        continue;
-      }
-      if (w != r)
-        g_array_index(diary->occ, Occurrence, w) = *o;
-      w++;
+    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+    if (dirty_days)
+      for (guint r = 0; r < diary->all.occ->len; r++)
+        if (g_array_index(diary->all.occ, Occurrence, r).series == old)
+          g_array_append_val(gone, g_array_index(diary->all.occ, Occurrence, r));
+    Index *indexes[2] = {&diary->all, &diary->busy};
+    for (int k = 0; k < 2; k++) {
+      compact(indexes[k]->occ, old);
+      compact(indexes[k]->long_occ, old);
     }
-    g_array_set_size(diary->occ, w);
+    if (dirty_days)
+      mark_neighbours(diary, gone, reach, dirty_days);
     g_hash_table_remove(diary->by_key, key); /* frees old */
   }
   if (!series)
     return;
   g_hash_table_insert(diary->by_key, series_key(series->source, series->uid), series);
   g_autoptr(GArray) mine = expand_sorted(diary, series, diags);
-  for (guint i = 0; i < mine->len; i++) {
-    const Occurrence *o = &g_array_index(mine, Occurrence, i);
-    mark_days(diary, dirty_days, o->start, o->end, margin);
-  }
-  merge_in(diary, mine);
+  index_merge(&diary->all, mine, FALSE);
+  index_merge(&diary->busy, mine, TRUE);
+  if (dirty_days)
+    mark_neighbours(diary, mine, reach, dirty_days);
 }
 
-guint diary_n_occurrences(const Diary *diary) { return diary->occ->len; }
+guint diary_n_occurrences(const Diary *diary) { return diary->all.occ->len; }
 
 const Occurrence *diary_occurrence(const Diary *diary, guint index) {
-  return &g_array_index(diary->occ, Occurrence, index);
+  index_sort(&diary->all);
+  return &g_array_index(diary->all.occ, Occurrence, index);
 }
 
-guint diary_lower_bound(const Diary *diary, gint64 instant) {
-  guint lo = 0, hi = diary->occ->len;
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    if (g_array_index(diary->occ, Occurrence, mid).start < instant)
-      lo = mid + 1;
-    else
-      hi = mid;
+guint diary_lower_bound(const Diary *diary, gint64 instant) { return index_lower_bound(&diary->all, instant); }
+
+gint64 diary_max_duration(const Diary *diary) { return MAX(diary->all.max_short, diary->all.max_long); }
+
+static gboolean cursor_hit(const DiaryCursor *c, const Occurrence *o) {
+  return o->start < c->to && (o->end > c->from || (o->end == o->start && o->start >= c->from));
+}
+
+void diary_cursor_init(DiaryCursor *cursor, const Diary *diary, gint64 from, gint64 to, gboolean busy_only) {
+  const Index *ix = busy_only ? &diary->busy : &diary->all;
+  cursor->index_ = ix;
+  cursor->from = from;
+  cursor->to = to;
+  cursor->phase = 0;
+  cursor->index = index_lower_bound(ix, from - ix->max_short);
+}
+
+const Occurrence *diary_cursor_next(DiaryCursor *c) {
+  const Index *d = c->index_;
+  if (c->phase == 0) {
+    for (; c->index < d->occ->len; c->index++) {
+      const Occurrence *o = &g_array_index(d->occ, Occurrence, c->index);
+      if (o->start >= c->to)
+        break;
+      if (o->end - o->start <= LONG && cursor_hit(c, o)) {
+        c->index++;
+        return o;
+      }
+    }
+    c->phase = 1;
+    /* First long occurrence that may reach `from`. */
+    guint lo = 0, hi = d->long_occ->len;
+    while (lo < hi) {
+      guint mid = lo + (hi - lo) / 2;
+      if (g_array_index(d->long_occ, Occurrence, mid).start < c->from - d->max_long)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    c->index = lo;
   }
-  return lo;
+  for (; c->index < d->long_occ->len; c->index++) {
+    const Occurrence *o = &g_array_index(d->long_occ, Occurrence, c->index);
+    if (o->start >= c->to)
+      break;
+    if (cursor_hit(c, o)) {
+      c->index++;
+      return o;
+    }
+  }
+  return NULL;
 }
 
-gint64 diary_max_duration(const Diary *diary) { return diary->max_duration; }
+gboolean occurrence_same(const Occurrence *a, const Occurrence *b) {
+  return a == b || (a && b && a->series == b->series && a->recurrence_id == b->recurrence_id && a->start == b->start);
+}
+gint64 diary_max_travel(const Diary *diary) { return diary->max_travel; }
 
 gboolean diary_is_busy(const Diary *diary, const Occurrence *occ) {
-  const Appointment *a = occ->appt;
-  if (a->transparent || a->status == STATUS_CANCELLED)
-    return FALSE;
-  const Attendee *me = appointment_find_attendee(a, diary->opts.owners);
-  return !(me && me->partstat == PARTSTAT_DECLINED);
+  (void)diary;
+  return occ->busy;
 }
 
 gint64 diary_day_of(const Diary *diary, gint64 instant) {

@@ -230,11 +230,25 @@ void report_slots_json(GString *out, const ReportOptions *opts, gint64 duration,
   g_string_append(out, "}\n");
 }
 
+/* Text: one line per free stretch.  Slots on a grid overlap (09:00, 09:15,
+ * ... for 45 minutes); a run of them is shown as the stretch it covers and
+ * the range of start times. */
 void report_slots_text(GString *out, const ReportOptions *opts, gint64 duration, GArray *slots) {
   gint64 last_day = G_MININT64;
-  for (guint i = 0; i < slots->len; i++) {
-    const Slot *s = &g_array_index(slots, Slot, i);
-    gint64 day = local_day(opts->tz, s->start, NULL);
+  for (guint i = 0; i < slots->len;) {
+    const Slot *first = &g_array_index(slots, Slot, i);
+    guint j = i + 1;
+    gint64 step = 0;
+    while (j < slots->len) {
+      gint64 d = g_array_index(slots, Slot, j).start - g_array_index(slots, Slot, j - 1).start;
+      gint64 day_j = local_day(opts->tz, g_array_index(slots, Slot, j).start, NULL);
+      if (d <= 0 || d > duration || (step && d != step) || day_j != local_day(opts->tz, first->start, NULL))
+        break;
+      step = d;
+      j++;
+    }
+    const Slot *last = &g_array_index(slots, Slot, j - 1);
+    gint64 day = local_day(opts->tz, first->start, NULL);
     if (day != last_day) {
       if (last_day != G_MININT64)
         g_string_append_c(out, '\n');
@@ -242,10 +256,18 @@ void report_slots_text(GString *out, const ReportOptions *opts, gint64 duration,
       last_day = day;
     }
     g_string_append(out, "  ");
-    append_hhmm(out, opts->tz, s->start);
+    append_hhmm(out, opts->tz, first->start);
     g_string_append(out, "\u2013");
-    append_hhmm(out, opts->tz, s->end);
+    append_hhmm(out, opts->tz, last->end);
+    if (j - i > 1) {
+      g_string_append(out, "  start any time from ");
+      append_hhmm(out, opts->tz, first->start);
+      g_string_append(out, " to ");
+      append_hhmm(out, opts->tz, last->start);
+      g_string_append_printf(out, " (every %" G_GINT64_FORMAT " min)", step / 60);
+    }
     g_string_append_c(out, '\n');
+    i = j;
   }
   if (slots->len)
     g_string_append_c(out, '\n');

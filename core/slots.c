@@ -1,132 +1,128 @@
 /* slots: see slots.h.
  *
  * A candidate is tested against the same rules the checks apply, through
- * the helpers checks.c shares (required gap, resource keys, workload, working
- * hours), so a slot offered here never raises a finding once booked.
+ * the helpers checks.c shares (required gap, day load, working hours), so a
+ * slot offered here never raises a finding once booked.
+ *
+ * Cost: a day is first tested as a whole (a day off, or its appointment
+ * count or busy time already at the limit, rules it out at once); then the
+ * busy occurrences near the day are turned into blocked intervals, each
+ * widened by the gap it needs from the candidate, and only grid points in
+ * the free gaps between them are tested in full.  On a crowded diary this
+ * keeps a search for alternatives to a few passes over each day.
  */
 #include "slots.h"
 
 #include <string.h>
 
-static gboolean excluded(const SlotQuery *q, const Occurrence *o) {
-  const Occurrence *x = q->exclude;
-  return x && (o == x || (o->series == x->series && o->recurrence_id == x->recurrence_id && o->start == x->start));
+typedef struct {
+  const Diary *diary;
+  const CheckRules *rules;
+  const SlotQuery *q;
+  char *place;  /* normalised q->location */
+  GStrv rooms;  /* normalised rooms and equipment the query books */
+  gint64 reach; /* largest required gap */
+  GArray *blocked; /* scratch: of Slot */
+} Prepared;
+
+static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, const SlotQuery *q) {
+  memset(p, 0, sizeof *p);
+  p->diary = diary;
+  p->rules = rules;
+  p->q = q;
+  p->place = place_normalise(q->location);
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new();
+  if (q->location && !place_is_link(q->location) && p->place)
+    g_ptr_array_add(rooms, g_strdup(p->place));
+  for (const char *const *r = q->resources; r && *r; r++) {
+    char *k = place_normalise(*r);
+    if (k)
+      g_ptr_array_add(rooms, k);
+  }
+  g_ptr_array_add(rooms, NULL);
+  p->rooms = (GStrv)g_ptr_array_free(g_steal_pointer(&rooms), FALSE);
+  p->reach = MAX(MAX(rules->buffer, rules->travel), diary_max_travel(diary));
+  p->blocked = g_array_new(FALSE, FALSE, sizeof(Slot));
 }
 
-static gboolean books_resource(const Appointment *appt, const SlotQuery *q) {
-  if (!q->location && !q->resources)
+static void prepared_clear(Prepared *p) {
+  g_free(p->place);
+  g_strfreev(p->rooms);
+  g_array_unref(p->blocked);
+}
+
+static gboolean on(const CheckRules *rules, CheckKind k) { return (rules->enabled & (1u << k)) != 0; }
+
+static gboolean excluded(const SlotQuery *q, const Occurrence *o) { return occurrence_same(o, q->exclude); }
+
+static gboolean books_room(const Prepared *p, const Appointment *appt) {
+  if (!appt->rooms || !p->rooms[0])
     return FALSE;
-  g_auto(GStrv) keys = checks_resource_keys(appt);
-  if (!keys)
-    return FALSE;
-  Appointment probe = {.location = (char *)q->location, .resources = (GStrv)q->resources};
-  g_auto(GStrv) wanted = checks_resource_keys(&probe);
-  for (char **w = wanted; w && *w; w++)
-    if (g_strv_contains((const char *const *)keys, *w))
+  for (char **w = p->rooms; *w; w++)
+    if (g_strv_contains((const char *const *)appt->rooms, *w))
       return TRUE;
   return FALSE;
 }
 
-gboolean slots_is_free(const Diary *diary, const CheckRules *rules, const SlotQuery *query, gint64 start,
-                       CheckKind *why) {
-  gint64 end = start + query->duration;
-  CheckKind dummy;
-  if (!why)
-    why = &dummy;
-  guint on = rules->enabled;
-  if ((on & (1u << CHECK_NOTICE)) && start < rules->now + rules->notice) {
+/* The full test of one candidate. */
+static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
+  const Diary *diary = p->diary;
+  const CheckRules *rules = p->rules;
+  gint64 end = start + p->q->duration;
+  if (on(rules, CHECK_NOTICE) && start < rules->now + rules->notice) {
     *why = CHECK_NOTICE;
     return FALSE;
   }
-  if ((on & (1u << CHECK_HOURS)) && !checks_in_hours(diary, rules, start, end)) {
+  if (on(rules, CHECK_HOURS) && !checks_in_hours(diary, rules, start, end)) {
     *why = CHECK_HOURS;
     return FALSE;
   }
-  gint64 reach = MAX(rules->buffer, rules->travel);
-  guint n = diary_n_occurrences(diary);
-  for (guint k = diary_lower_bound(diary, start - diary_max_duration(diary) - reach); k < n; k++) {
-    const Occurrence *o = diary_occurrence(diary, k);
-    if (o->start >= end + MAX(reach, 24 * 3600))
-      break;
-    if (excluded(query, o))
+  DiaryCursor cur;
+  diary_cursor_init(&cur, diary, start - p->reach, end + p->reach, TRUE);
+  for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
+    if (excluded(p->q, o))
       continue;
-    gboolean overlap = o->start < end && o->end > start && o->end > o->start;
-    if (overlap && (on & (1u << CHECK_RESOURCE)) && o->appt->status != STATUS_CANCELLED && books_resource(o->appt, query)) {
-      *why = CHECK_RESOURCE;
-      return FALSE;
-    }
-    if (!diary_is_busy(diary, o))
-      continue;
-    if (overlap && (on & (1u << CHECK_CONFLICT))) {
+    if (o->start < end && o->end > start && o->end > o->start && on(rules, CHECK_CONFLICT)) {
       *why = CHECK_CONFLICT;
       return FALSE;
     }
-    if (!(on & (1u << CHECK_BUFFER)))
-      continue;
-    if (o->end <= start &&
-        start - o->end < checks_required_gap(rules, o->appt->location, query->location, -1)) {
-      *why = CHECK_BUFFER;
-      return FALSE;
-    }
-    if (o->start >= end &&
-        o->start - end < checks_required_gap(rules, query->location, o->appt->location, o->appt->travel)) {
+    if (on(rules, CHECK_BUFFER) &&
+        ((o->end <= start && start - o->end < checks_required_gap(rules, o->appt->place, p->place, -1)) ||
+         (o->start >= end &&
+          o->start - end < checks_required_gap(rules, p->place, o->appt->place, o->appt->travel)))) {
       *why = CHECK_BUFFER;
       return FALSE;
     }
   }
-  if ((on & (1u << CHECK_WORKLOAD)) && !checks_workload_allows(diary, rules, start, end, query->exclude)) {
-    *why = CHECK_WORKLOAD;
-    return FALSE;
+  /* Rooms are booked by free (transparent) appointments too. */
+  if (p->rooms[0] && on(rules, CHECK_RESOURCE)) {
+    diary_cursor_init(&cur, diary, start, end, FALSE);
+    for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
+      if (o->end > o->start && !excluded(p->q, o) && o->appt->status != STATUS_CANCELLED && books_room(p, o->appt)) {
+        *why = CHECK_RESOURCE;
+        return FALSE;
+      }
+    }
+  }
+  if (on(rules, CHECK_WORKLOAD)) {
+    DayLoad load;
+    checks_day_load(diary, rules, diary_day_of(diary, start), start, end, p->q->exclude, &load);
+    if (!checks_load_ok(rules, &load)) {
+      *why = CHECK_WORKLOAD;
+      return FALSE;
+    }
   }
   return TRUE;
 }
 
-/* Candidate starts of one local day, on the step grid from local midnight,
- * inside working hours when that rule is on. */
-static void day_candidates(const Diary *diary, const CheckRules *rules, const SlotQuery *q, gint64 day, GArray *out) {
-  Zone *tz = diary_options(diary)->tz;
-  gint64 step = rules->step > 0 ? rules->step : 15 * 60;
-  int first = 0, last = 24 * 60;
-  if (rules->enabled & (1u << CHECK_HOURS)) {
-    const WorkHours *wh = &rules->hours[days_to_weekday(day)];
-    if (wh->start == wh->end)
-      return;
-    first = wh->start;
-    last = wh->end;
-  }
-  gint64 first_s = (gint64)first * 60, last_s = (gint64)last * 60;
-  gint64 aligned = (first_s + step - 1) / step * step;
-  for (gint64 off = aligned; off + q->duration <= last_s || (!(rules->enabled & (1u << CHECK_HOURS)) && off < last_s);
-       off += step) {
-    gint64 start = zone_to_instant(tz, day * 86400 + off);
-    if (zone_to_local(tz, start) != day * 86400 + off)
-      continue; /* a wall-clock time skipped by a DST change */
-    if (start < q->from || start + q->duration > q->to)
-      continue;
-    g_array_append_val(out, start);
-  }
-}
-
-GArray *slots_find(const Diary *diary, const CheckRules *rules, const SlotQuery *query) {
-  GArray *slots = g_array_new(FALSE, FALSE, sizeof(Slot));
-  if (query->duration <= 0 || query->to <= query->from)
-    return slots;
-  g_autoptr(GArray) cands = g_array_new(FALSE, FALSE, sizeof(gint64));
-  gint64 last_day = diary_day_of(diary, query->to - 1);
-  for (gint64 day = diary_day_of(diary, query->from); day <= last_day; day++) {
-    g_array_set_size(cands, 0);
-    day_candidates(diary, rules, query, day, cands);
-    for (guint i = 0; i < cands->len; i++) {
-      gint64 s = g_array_index(cands, gint64, i);
-      if (!slots_is_free(diary, rules, query, s, NULL))
-        continue;
-      Slot slot = {s, s + query->duration};
-      g_array_append_val(slots, slot);
-      if (query->limit && slots->len >= query->limit)
-        return slots;
-    }
-  }
-  return slots;
+gboolean slots_is_free(const Diary *diary, const CheckRules *rules, const SlotQuery *query, gint64 start,
+                       CheckKind *why) {
+  Prepared p;
+  prepare(&p, diary, rules, query);
+  CheckKind dummy;
+  gboolean free = is_free(&p, start, why ? why : &dummy);
+  prepared_clear(&p);
+  return free;
 }
 
 static gint slot_compare(gconstpointer a, gconstpointer b) {
@@ -134,15 +130,142 @@ static gint slot_compare(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
+/* Intervals of the day where a candidate cannot start or run because of a
+ * busy occurrence and the gap it needs; sorted and merged into p->blocked. */
+static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
+  const Diary *diary = p->diary;
+  const CheckRules *rules = p->rules;
+  g_array_set_size(p->blocked, 0);
+  if (!on(rules, CHECK_CONFLICT) && !on(rules, CHECK_BUFFER))
+    return;
+  DiaryCursor cur;
+  diary_cursor_init(&cur, diary, ds - p->reach, de + p->q->duration + p->reach, TRUE);
+  for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
+    /* A zero-length occurrence inside a slot breaks no rule: is_free()
+     * judges it; here it would only block too much. */
+    if (excluded(p->q, o) || !diary_is_busy(diary, o) || o->end == o->start)
+      continue;
+    Slot b = {o->start, o->end};
+    if (on(rules, CHECK_BUFFER)) {
+      b.start -= checks_required_gap(rules, p->place, o->appt->place, o->appt->travel);
+      b.end += checks_required_gap(rules, o->appt->place, p->place, -1);
+    }
+    if (b.end <= ds - p->q->duration || b.start >= de)
+      continue;
+    g_array_append_val(p->blocked, b);
+  }
+  g_array_sort(p->blocked, slot_compare);
+  guint w = 0;
+  for (guint i = 0; i < p->blocked->len; i++) {
+    Slot next = g_array_index(p->blocked, Slot, i);
+    if (w > 0 && next.start <= g_array_index(p->blocked, Slot, w - 1).end) {
+      Slot *last = &g_array_index(p->blocked, Slot, w - 1);
+      last->end = MAX(last->end, next.end);
+    } else {
+      g_array_index(p->blocked, Slot, w++) = next;
+    }
+  }
+  g_array_set_size(p->blocked, w);
+}
+
+/* Whether [s, e) avoids every blocked interval (a zero-length occurrence
+ * blocks nothing by overlap, only through its gaps). */
+static gboolean clear_of_blocks(const Prepared *p, gint64 s, gint64 e) {
+  guint lo = 0, hi = p->blocked->len;
+  while (lo < hi) { /* first block ending after s */
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index(p->blocked, Slot, mid).end <= s)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo >= p->blocked->len || g_array_index(p->blocked, Slot, lo).start >= e;
+}
+
+/* Whether a day can hold another appointment at all. */
+static gboolean day_open(const Prepared *p, gint64 day) {
+  const CheckRules *rules = p->rules;
+  if (on(rules, CHECK_HOURS)) {
+    const WorkHours *wh = &rules->hours[days_to_weekday(day)];
+    if (wh->start == wh->end || wh->end - wh->start < p->q->duration / 60)
+      return FALSE;
+  }
+  if (on(rules, CHECK_NOTICE) && p->diary && diary_day_start(p->diary, day + 1) <= rules->now + rules->notice)
+    return FALSE;
+  if (on(rules, CHECK_WORKLOAD)) {
+    DayLoad load;
+    checks_day_load(p->diary, rules, day, 0, 0, p->q->exclude, &load);
+    /* With working hours on, a slot lies inside the day, so all of it counts. */
+    if ((rules->max_per_day && load.count + 1 > rules->max_per_day) ||
+        (on(rules, CHECK_HOURS) && rules->max_busy_per_day &&
+         load.busy + p->q->duration > rules->max_busy_per_day))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Free candidate starts of one local day, in time order, on the step grid
+ * from local midnight, inside working hours when that rule is on. */
+static void day_slots(Prepared *p, gint64 day, GArray *out) {
+  const CheckRules *rules = p->rules;
+  const SlotQuery *q = p->q;
+  Zone *tz = diary_options(p->diary)->tz;
+  if (!day_open(p, day))
+    return;
+  gint64 step = rules->step > 0 ? rules->step : 15 * 60;
+  gint64 first_s = 0, last_s = 24 * 3600;
+  if (on(rules, CHECK_HOURS)) {
+    const WorkHours *wh = &rules->hours[days_to_weekday(day)];
+    first_s = (gint64)wh->start * 60;
+    last_s = (gint64)wh->end * 60;
+  }
+  gint64 ds = diary_day_start(p->diary, day), de = diary_day_start(p->diary, day + 1);
+  blocked_intervals(p, ds, de);
+  for (gint64 off = (first_s + step - 1) / step * step; off < last_s; off += step) {
+    if (on(rules, CHECK_HOURS) && off + q->duration > last_s)
+      break;
+    gint64 start = zone_to_instant(tz, day * 86400 + off);
+    if (zone_to_local(tz, start) != day * 86400 + off)
+      continue; /* a wall-clock time skipped by a DST change */
+    if (start < q->from || start + q->duration > q->to || !clear_of_blocks(p, start, start + q->duration))
+      continue;
+    CheckKind why;
+    if (!is_free(p, start, &why))
+      continue;
+    Slot s = {start, start + q->duration};
+    g_array_append_val(out, s);
+  }
+}
+
+GArray *slots_find(const Diary *diary, const CheckRules *rules, const SlotQuery *query) {
+  GArray *slots = g_array_new(FALSE, FALSE, sizeof(Slot));
+  if (query->duration <= 0 || query->to <= query->from)
+    return slots;
+  Prepared p;
+  prepare(&p, diary, rules, query);
+  gint64 last_day = diary_day_of(diary, query->to - 1);
+  for (gint64 day = diary_day_of(diary, query->from); day <= last_day; day++) {
+    day_slots(&p, day, slots);
+    if (query->limit && slots->len >= query->limit) {
+      g_array_set_size(slots, query->limit);
+      break;
+    }
+  }
+  prepared_clear(&p);
+  return slots;
+}
+
 GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQuery *query, gint64 near, guint n) {
   GArray *best = g_array_new(FALSE, FALSE, sizeof(Slot));
   if (query->duration <= 0 || n == 0)
     return best;
-  g_autoptr(GArray) cands = g_array_new(FALSE, FALSE, sizeof(gint64));
+  Prepared p;
+  prepare(&p, diary, rules, query);
+  g_autoptr(GArray) day = g_array_new(FALSE, FALSE, sizeof(Slot));
   gint64 home = diary_day_of(diary, near);
   gint64 max_days = rules->horizon / 86400 + 1;
-  /* Days in order of distance: home, +1, -1, +2, -2, ... A day k away
-   * cannot hold a start nearer than (k - 1) days, so stop once n slots are
+  /* Days in order of distance: home, +1, -1, +2, -2, ...  A day k away
+   * holds no start nearer than (k - 1) days, so stop once n slots are
    * nearer than that. */
   for (gint64 k = 0; k <= max_days; k++) {
     if (best->len >= n) {
@@ -153,14 +276,12 @@ GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQue
         break;
     }
     for (int side = 0; side < (k == 0 ? 1 : 2); side++) {
-      gint64 day = side == 0 ? home + k : home - k;
-      g_array_set_size(cands, 0);
-      day_candidates(diary, rules, query, day, cands);
-      for (guint i = 0; i < cands->len; i++) {
-        gint64 s = g_array_index(cands, gint64, i);
-        if (s == near || !slots_is_free(diary, rules, query, s, NULL))
+      g_array_set_size(day, 0);
+      day_slots(&p, side == 0 ? home + k : home - k, day);
+      for (guint i = 0; i < day->len; i++) {
+        Slot slot = g_array_index(day, Slot, i);
+        if (slot.start == near)
           continue;
-        Slot slot = {s, s + query->duration};
         if (best->len < n) {
           g_array_append_val(best, slot);
           continue;
@@ -169,12 +290,13 @@ GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQue
         for (guint j = 1; j < best->len; j++)
           if (ABS(g_array_index(best, Slot, j).start - near) > ABS(g_array_index(best, Slot, worst_i).start - near))
             worst_i = j;
-        gint64 d_new = ABS(s - near), d_worst = ABS(g_array_index(best, Slot, worst_i).start - near);
-        if (d_new < d_worst || (d_new == d_worst && s < g_array_index(best, Slot, worst_i).start))
+        gint64 d_new = ABS(slot.start - near), d_worst = ABS(g_array_index(best, Slot, worst_i).start - near);
+        if (d_new < d_worst || (d_new == d_worst && slot.start < g_array_index(best, Slot, worst_i).start))
           g_array_index(best, Slot, worst_i) = slot;
       }
     }
   }
+  prepared_clear(&p);
   g_array_sort(best, slot_compare);
   return best;
 }

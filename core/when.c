@@ -62,11 +62,19 @@ gboolean when_parse_duration(const char *text, gint64 *seconds) {
       p++;
     if (!*p)
       break;
-    if (!g_ascii_isdigit(*p) && *p != '.')
+    /* Digits with at most one decimal point: no signs, exponents or hex. */
+    const char *num = p;
+    gboolean dot = FALSE;
+    while (g_ascii_isdigit(*p) || (*p == '.' && !dot)) {
+      dot = dot || *p == '.';
+      p++;
+    }
+    if (p == num || (p - num == 1 && *num == '.'))
       return FALSE;
-    char *end;
-    double n = g_ascii_strtod(p, &end);
-    if (end == p || n < 0 || n > MAX_DURATION)
+    g_autofree char *digits_text = g_strndup(num, (gsize)(p - num));
+    double n = g_ascii_strtod(digits_text, NULL);
+    char *end = (char *)p;
+    if (n > MAX_DURATION)
       return FALSE;
     while (*end == ' ')
       end++;

@@ -25,6 +25,7 @@ struct Zone {
   icaltimezone *ical;  /* NULL = UTC */
   gboolean owns_ical;
   GArray *spans;       /* of Span, sorted, disjoint */
+  guint last;          /* index of the span that answered last */
 };
 
 struct Zones {
@@ -256,9 +257,17 @@ static gint64 bisect(Zone *zone, gint64 a, gint64 b, int offset) {
 int zone_offset_at(Zone *zone, gint64 instant) {
   if (!zone || !zone->ical)
     return 0;
+  /* Lookups cluster in time: try the span that answered last. */
+  if (zone->last < zone->spans->len) {
+    const Span *s = &g_array_index(zone->spans, Span, zone->last);
+    if (instant >= s->from && instant < s->to)
+      return s->offset;
+  }
   gint pos = find_span(zone->spans, instant);
-  if (pos >= 0)
+  if (pos >= 0) {
+    zone->last = (guint)pos;
     return g_array_index(zone->spans, Span, pos).offset;
+  }
 
   guint insert = (guint)(-pos - 1);
   gint64 floor = insert > 0 ? g_array_index(zone->spans, Span, insert - 1).to : G_MININT64;

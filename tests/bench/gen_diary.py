@@ -1,7 +1,14 @@
 #!/usr/bin/python3
 """Writes a synthetic diary for 2026 as one VCALENDAR.
 
-usage: gen_diary.py --events N --seed S OUT.ics
+usage: gen_diary.py --events N --seed S [--mix realistic|dense] OUT.ics
+
+--mix realistic (the default): the owner's own appointments are about 6% of
+the events (about 6 a working day); the rest come from the team and shared
+calendars they subscribe to, which show as free (TRANSP:TRANSPARENT), as
+subscribed calendars usually do.  --mix dense: every event is the owner's,
+so 30,000 busy occurrences crowd a year and almost all of them overlap: a
+stress case, not a diary.
 
 The calendar holds exactly N VEVENTs (overrides count as VEVENTs): mostly
 one-off meetings, some weekly, daily and monthly series (COUNT or UNTIL, some
@@ -190,6 +197,10 @@ class Diary:
         return lines
 
     def status(self, lines, transparent=0.03, cancelled=0.03):
+        if self.shared and self.rng.random() < self.shared:
+            lines.append("TRANSP:TRANSPARENT")
+            lines.append("CATEGORIES:Team calendar")
+            return
         r = self.rng.random()
         if r < transparent:
             lines.append("TRANSP:TRANSPARENT")
@@ -312,11 +323,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, required=True, help="number of VEVENTs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mix", choices=["realistic", "dense"], default="realistic")
     parser.add_argument("out", help="output .ics file")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
     diary = Diary(rng)
+    diary.shared = 0.94 if args.mix == "realistic" else 0.0
     events = []
     while len(events) < args.events:
         make = rng.choices([diary.one_off, diary.series, diary.all_day], [76, 21.5, 2.5])[0]

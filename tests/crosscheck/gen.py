@@ -143,7 +143,7 @@ class Gen:
         return dt.timedelta(minutes=15 * self.r.randint(lo // 15, hi // 15))
 
     # -- event text ---------------------------------------------------------
-    def head(self, summary, recurrence=False):
+    def head(self, summary):
         self.n += 1
         uid = "s%d-e%03d@crosscheck.test" % (self.seed, self.n)
         lines = ["BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20251201T120000Z"]
@@ -253,8 +253,8 @@ class Gen:
         return out
 
     def edge(self):
-        """Events at the ends of the 2026 window."""
-        day = self.r.choice([FIRST, dt.date(2026, 12, 31), dt.date(2027, 1, 1)])
+        """Events at the ends of the 2026 window, some starting before it."""
+        day = self.r.choice([FIRST - DAY, FIRST, dt.date(2026, 12, 31), dt.date(2027, 1, 1)])
         x = self.r.random()
         if x < 0.3:
             return self.all_day(day - DAY * self.r.randint(0, 1))
@@ -466,15 +466,17 @@ def main():
     for _ in range(g.r.randint(3, 8)):
         bare.append(g.single() if g.r.random() < 0.6 else g.recurring())
     g.zoned_only = False
-    total = len(bare)
+    for _ in range(g.r.randint(2, 5)):
+        files[0].append(g.edge())
+    total = len(bare) + len(files[0])
     while total < target:
         ev = g.event()
         total += sum(1 for l in ev if l == "BEGIN:VEVENT")
         # Most events in the first files, so some calendars are large.
         files[min(int(g.r.expovariate(1.2)), n_files - 1)].append(ev)
-    cals = [g.calendar(evs) for evs in files] + [g.calendar(bare, with_vtimezones=False)]
-    for i, cal in enumerate(cals):
-        name = "cal%d.ics" % (i + 1) if i < n_files else "bare.ics"
+    cals = [("cal%d.ics" % (i + 1), g.calendar(evs)) for i, evs in enumerate(files) if evs]
+    cals.append(("bare.ics", g.calendar(bare, with_vtimezones=False)))
+    for name, cal in cals:
         with open(os.path.join(outdir, name), "wb") as f:
             f.write(b"".join(fold(l) + b"\r\n" for l in cal))
 

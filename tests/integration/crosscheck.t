@@ -65,7 +65,11 @@ for seed in $SEEDS; do
     echo "ok $seed - seed $seed ($tz): $(tail -n 1 "$d/err")"
   else
     echo "not ok $seed - seed $seed ($tz): $why"
-    echo "# reproduce: $PY $DIR/gen.py $seed OUT; $DIARYD occurrences --json --from $FROM --to $TO --tz $tz OUT/*.ics"
+    w="--from $FROM --to $TO --tz $tz"
+    echo "# reproduce: $PY $DIR/gen.py $seed OUT; $PY $DIR/reference.py $w OUT/*.ics >ref.json;"
+    echo "#   $DIARYD occurrences --json $w OUT/*.ics >occ.json;"
+    echo "#   $DIARYD check --json $w --only conflict OUT/*.ics >check.json;"
+    echo "#   $PY $DIR/compare.py ref.json occ.json check.json"
     head -n 30 "$d/err" | sed 's/^/# /'
     failed=$((failed + 1))
   fi
