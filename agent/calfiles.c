@@ -43,8 +43,8 @@ static char *read_bounded(Reader *r, const char *path, gsize *len) {
     return NULL;
   }
   if ((guint64)st.st_size > r->max_size) {
-    fail(r, path, "file too large (%.1f MB; the limit is %.1f MB, see --max-size)", st.st_size / 1e6,
-         r->max_size / 1e6);
+    fail(r, path, "file too large (%.1f MB; the limit is %.0f MB, see --max-size)", st.st_size / 1048576.0,
+         r->max_size / 1048576.0);
     close(fd);
     return NULL;
   }
@@ -63,7 +63,7 @@ static char *read_bounded(Reader *r, const char *path, gsize *len) {
     if (n == 0)
       break;
     if (buf->len + (gsize)n > r->max_size) {
-      fail(r, path, "file too large (over %.1f MB, see --max-size)", r->max_size / 1e6);
+      fail(r, path, "file too large (over %.0f MB, see --max-size)", r->max_size / 1048576.0);
       close(fd);
       g_string_free(buf, TRUE);
       return NULL;
@@ -96,17 +96,19 @@ static gint compare_names(gconstpointer a, gconstpointer b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void read_folder(Reader *r, const char *path, int depth) {
+/* Returns the number of .ics files found below `path`. */
+static guint read_folder(Reader *r, const char *path, int depth) {
   if (depth > MAX_DEPTH) {
     fail(r, path, "folders nested too deep: skipped");
-    return;
+    return 0;
   }
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) dir = g_dir_open(path, 0, &error);
   if (!dir) {
     fail(r, path, "cannot open folder: %s", error->message);
-    return;
+    return 0;
   }
+  guint found = 0;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
   for (const char *name; (name = g_dir_read_name(dir)) != NULL;)
     if (name[0] != '.')
@@ -117,20 +119,25 @@ static void read_folder(Reader *r, const char *path, int depth) {
     struct stat st;
     if (lstat(child, &st) != 0)
       continue;
-    if (S_ISDIR(st.st_mode))
-      read_folder(r, child, depth + 1);
-    else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && g_str_has_suffix(child, ".ics") &&
-             g_file_test(child, G_FILE_TEST_IS_REGULAR))
+    if (S_ISDIR(st.st_mode)) {
+      found += read_folder(r, child, depth + 1);
+    } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && g_str_has_suffix(child, ".ics") &&
+               g_file_test(child, G_FILE_TEST_IS_REGULAR)) {
       read_file(r, child);
+      found++;
+    }
   }
+  return found;
 }
 
 void calfiles_read(const char *const *paths, gsize max_size, Zones *zones, GPtrArray *series, GPtrArray *diags,
                    CalfilesStats *stats) {
   Reader r = {max_size ? max_size : CALFILES_DEFAULT_MAX_SIZE, zones, series, diags, stats};
   for (const char *const *p = paths; p && *p; p++) {
-    if (g_file_test(*p, G_FILE_TEST_IS_DIR))
-      read_folder(&r, *p, 0);
+    if (g_file_test(*p, G_FILE_TEST_IS_DIR)) {
+      if (read_folder(&r, *p, 0) == 0)
+        fail(&r, *p, "no .ics files in this folder");
+    }
     else if (g_file_test(*p, G_FILE_TEST_EXISTS))
       read_file(&r, *p);
     else

@@ -151,6 +151,10 @@ static char *default_folder(void) { return g_build_filename(g_get_user_data_dir(
 static int setup(Common *c, char **paths, gint64 default_days, Setup *s) {
   memset(s, 0, sizeof *s);
   g_autoptr(GError) error = NULL;
+  if (c->colour && strcmp(c->colour, "auto") && strcmp(c->colour, "always") && strcmp(c->colour, "never")) {
+    fprintf(stderr, "diaryd: --color: \"%s\" is not auto, always or never\n", c->colour);
+    return EXIT_USAGE;
+  }
   s->now = g_get_real_time() / G_USEC_PER_SEC;
   if (c->now && !when_parse_instant(c->now, &s->now)) {
     fprintf(stderr, "diaryd: --now: \"%s\" is not an RFC 3339 time (example: 2026-03-02T09:00:00Z)\n", c->now);
@@ -328,7 +332,8 @@ static int cmd_slots(int argc, char **argv) {
   }
   /* Neighbours just outside the window still need their buffers. */
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from - 2 * 86400, s.to + 2 * 86400);
-  SlotQuery q = {dur, s.from, s.to, location, (const char *const *)resources, NULL, (guint)limit};
+  SlotQuery q = {.duration = dur, .from = s.from, .to = s.to, .location = location,
+                 .resources = (const char *const *)resources, .travel = -1, .limit = (guint)limit};
   g_autoptr(GArray) slots = slots_find(diary, &c.cfg.rules, &q);
   ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
   g_autoptr(GString) out = g_string_new(NULL);

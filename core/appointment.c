@@ -247,6 +247,8 @@ typedef struct {
   icalcomponent *vcal; /* the enclosing VCALENDAR, may be NULL */
   const char *uid;
   int line;
+  GHashTable *warned_tzids; /* unknown TZIDs already reported for this source */
+  GString *lic_errors;      /* libical's complaints about the current VEVENT */
 } ParseCtx;
 
 static const char *param_value(icalproperty *prop, const char *name) {
@@ -311,9 +313,11 @@ static gboolean read_time(ParseCtx *ctx, icalproperty *prop, struct icaltimetype
   }
   Zone *zone = zone_for_tzid(ctx, tzid);
   if (!zone) {
-    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, ctx->uid,
-             "unknown time zone \"%s\" in %s: read as local time", tzid,
-             icalproperty_get_property_name(prop));
+    if (!g_hash_table_contains(ctx->warned_tzids, tzid)) {
+      g_hash_table_add(ctx->warned_tzids, g_strdup(tzid));
+      add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, ctx->uid,
+               "unknown time zone \"%s\": its times are read as local time", tzid);
+    }
     out->kind = TREF_FLOATING;
     return TRUE;
   }
@@ -594,23 +598,29 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
     g_autofree char *text = icalcomponent_as_ical_string_r(comp);
     g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
     appt->uid = g_strdup_printf("no-uid-%.16s", sum);
-    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, NULL, "VEVENT without UID: using %s",
-             appt->uid);
   }
+  gboolean made_up_uid = g_str_has_prefix(appt->uid, "no-uid-") && !prop_text(comp, ICAL_UID_PROPERTY);
   ctx->uid = appt->uid;
 
+  /* libical's complaints, reported once with the outcome. */
+  g_string_truncate(ctx->lic_errors, 0);
   for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_XLICERROR_PROPERTY); p;
        p = icalcomponent_get_next_property(comp, ICAL_XLICERROR_PROPERTY)) {
     const char *msg = icalproperty_get_xlicerror(p);
-    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid, "%s", msg ? msg : "parse error");
+    g_string_append_printf(ctx->lic_errors, "%s%s", ctx->lic_errors->len ? "; " : "", msg ? msg : "parse error");
   }
 
   icalproperty *dtstart = icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
   if (!dtstart || !read_time(ctx, dtstart, icalproperty_get_dtstart(dtstart), &appt->start)) {
-    add_diag(ctx->diags, DIAG_ERROR, ctx->source, ctx->line, appt->uid,
-             dtstart ? "invalid DTSTART: event skipped" : "VEVENT without DTSTART: event skipped");
+    add_diag(ctx->diags, DIAG_ERROR, ctx->source, ctx->line, appt->uid, "%s%s%s%s: event skipped",
+             dtstart ? "invalid DTSTART" : "VEVENT without DTSTART", ctx->lic_errors->len ? " (" : "",
+             ctx->lic_errors->str, ctx->lic_errors->len ? ")" : "");
     return NULL;
   }
+  if (ctx->lic_errors->len)
+    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid, "%s", ctx->lic_errors->str);
+  if (made_up_uid)
+    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, NULL, "VEVENT without UID: using %s", appt->uid);
   appt->all_day = appt->start.kind == TREF_DATE;
 
   icalproperty *dtend = icalcomponent_get_first_property(comp, ICAL_DTEND_PROPERTY);
@@ -877,6 +887,11 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     add_diag(diags, DIAG_ERROR, source, 0, NULL, "empty file: no calendar data");
     return 0;
   }
+  if (!g_strstr_len(text, (gssize)len, "BEGIN:VCALENDAR") && !g_strstr_len(text, (gssize)len, "BEGIN:VEVENT") &&
+      !g_strstr_len(text, (gssize)len, "begin:vcalendar")) {
+    add_diag(diags, DIAG_ERROR, source, 0, NULL, "not an iCalendar file (no BEGIN:VCALENDAR)");
+    return 0;
+  }
   /* libical wants a C string; drop NUL bytes, which iCalendar never has. */
   g_autofree char *copy = g_malloc(len + 1);
   gsize n = 0;
@@ -891,11 +906,6 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     add_diag(diags, DIAG_WARNING, source, 0, NULL, "not valid UTF-8: invalid bytes replaced");
   g_autofree char *valid = g_utf8_make_valid(copy, (gssize)n);
 
-  if (!strstr(valid, "BEGIN:VCALENDAR") && !strstr(valid, "BEGIN:VEVENT") &&
-      !strstr(valid, "begin:vcalendar")) {
-    add_diag(diags, DIAG_ERROR, source, 0, NULL, "not an iCalendar file (no BEGIN:VCALENDAR)");
-    return 0;
-  }
 
   gsize vlen = strlen(valid);
   g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(Block));
@@ -910,8 +920,10 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     tz_cals[c] = zones_calendar(valid, tz_blocks, c);
 
   GHashTable *by_uid = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GString) lic_errors = g_string_new(NULL);
   g_autoptr(GPtrArray) order = g_ptr_array_new();
-  guint accepted = 0;
+  guint accepted = 0, skipped = 0;
   for (guint i = 0; i < events->len; i++) {
     const Block *b = &g_array_index(events, Block, i);
     g_autofree char *one = g_strndup(valid + b->start, b->end - b->start);
@@ -925,13 +937,17 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     }
     if (!comp) {
       add_diag(diags, DIAG_ERROR, source, b->line, NULL, "unparsable VEVENT: skipped");
+      skipped++;
       continue;
     }
-    ParseCtx ctx = {zones, source, diags, b->calendar >= 0 ? tz_cals[b->calendar] : NULL, NULL, b->line};
+    ParseCtx ctx = {zones, source, diags, b->calendar >= 0 ? tz_cals[b->calendar] : NULL, NULL, b->line,
+                    warned, lic_errors};
     Appointment *appt = read_vevent(&ctx, comp);
     icalcomponent_free(comp);
-    if (!appt)
+    if (!appt) {
+      skipped++;
       continue;
+    }
     accepted++;
     add_to_series(by_uid, order, source, appt, diags);
   }
@@ -952,7 +968,7 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
 
   if (events->len == 0)
     add_diag(diags, DIAG_WARNING, source, 0, NULL, "no events (VEVENT) found");
-  else if (accepted == 0)
+  else if (accepted == 0 && skipped < events->len)
     add_diag(diags, DIAG_ERROR, source, 0, NULL, "none of the %u events could be read", events->len);
   return accepted;
 }
@@ -975,7 +991,13 @@ typedef struct {
   GHashTable *overridden; /* rid instant -> Appointment* (non-RANGE overrides) */
   GPtrArray *futures;     /* THISANDFUTURE overrides, by rid instant ascending */
   GHashTable *seen;       /* rid instants already emitted */
+  gint64 last_end;        /* end of the previous instance emitted */
+  guint self_overlaps;    /* instances that began before the previous one ended */
 } Expand;
+
+/* A series whose instances keep overlapping each other (an hour-long event
+ * every second) is a fault, and would make every check quadratic. */
+#define MAX_SELF_OVERLAPS 1000u
 
 static gint64 appt_start_instant(const Appointment *a, Zone *local) { return timeref_instant(&a->start, local); }
 
@@ -1008,6 +1030,13 @@ static void emit(Expand *e, const Appointment *appt, gint64 start, gint64 end, g
     e->capped = TRUE;
     return;
   }
+  if (e->added > 0 && start < e->last_end && ++e->self_overlaps > MAX_SELF_OVERLAPS) {
+    add_diag(e->diags, DIAG_WARNING, e->series->source, appt->line, e->series->uid,
+             "its occurrences keep overlapping each other: stopped after %u", e->added);
+    e->capped = TRUE;
+    return;
+  }
+  e->last_end = end;
   Occurrence occ = {e->series, appt, start, end, rid, appt->all_day, 0};
   g_array_append_val(e->out, occ);
   e->added++;
@@ -1171,7 +1200,7 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
   guint first_new = out->len;
   Expand e = {series, local, from, to, limits ? limits : &defaults, out, diags, 0, FALSE,
               g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL), g_ptr_array_new(),
-              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL)};
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL), 0, 0};
   const Appointment *m = series->master;
 
   /* Overrides first: each appears at its own time. */

@@ -173,8 +173,14 @@ typedef struct {
   const CheckRules *rules;
   GPtrArray *out;
   GHashTable *slot_cache; /* occurrence pointer -> GArray of Slot */
+  GHashTable *pair_counts; /* "check|series|series" -> findings so far */
   gboolean full;
 } Run;
+
+/* A pathological series (an event every second that overlaps itself) could
+ * fill the findings on its own; past this many findings between the same
+ * two series for one check, the rest are left out. */
+#define MAX_PER_SERIES_PAIR 200
 
 static gboolean enabled(const Run *r, CheckKind k) { return (r->rules->enabled & (1u << k)) != 0; }
 
@@ -196,6 +202,13 @@ static Finding *finding_new(Run *r, CheckKind kind, Severity sev, gint64 day, co
   if (r->rules->max_findings && r->out->len >= r->rules->max_findings) {
     r->full = TRUE;
     return NULL;
+  }
+  if (a && b) {
+    g_autofree char *pair = g_strdup_printf("%d|%p|%p", kind, (const void *)a->series, (const void *)b->series);
+    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(r->pair_counts, pair));
+    if (n >= MAX_PER_SERIES_PAIR)
+      return NULL;
+    g_hash_table_insert(r->pair_counts, g_steal_pointer(&pair), GUINT_TO_POINTER(n + 1));
   }
   Finding *f = g_new0(Finding, 1);
   f->check = kind;
@@ -221,9 +234,10 @@ static Finding *finding_new(Run *r, CheckKind kind, Severity sev, gint64 day, co
   return f;
 }
 
+/* One appointment seen in two calendars (same UID and recurrence id) is
+ * not a clash with itself, wherever each copy puts it. */
 static gboolean same_instance(const Occurrence *a, const Occurrence *b) {
-  return a == b || (a->recurrence_id == b->recurrence_id && strcmp(a->series->uid, b->series->uid) == 0 &&
-                    (a->recurrence_id != APPT_NO_TIME || a->start == b->start));
+  return a == b || (a->recurrence_id == b->recurrence_id && strcmp(a->series->uid, b->series->uid) == 0);
 }
 
 /* Which of two clashing occurrences should move: the less urgent one, then
@@ -252,6 +266,8 @@ static void suggest(Run *r, Finding *f, const Occurrence *mover) {
                      .from = mover->start - r->rules->horizon,
                      .to = mover->start + r->rules->horizon,
                      .location = mover->appt->location,
+                     .resources = (const char *const *)mover->appt->rooms,
+                     .travel = mover->appt->travel,
                      .exclude = mover};
       cached = slots_nearest(r->diary, r->rules, &q, mover->start, r->rules->n_suggestions);
     }
@@ -431,7 +447,9 @@ static void single_hours(Run *r, gint64 day, const Occurrence *o) {
 }
 
 static void single_notice(Run *r, gint64 day, const Occurrence *o) {
-  gint64 created = appointment_created(o->appt);
+  /* When it was booked: CREATED, else DTSTAMP (a LAST-MODIFIED says when it
+   * was last touched, not when it was booked). */
+  gint64 created = o->appt->created != APPT_NO_TIME ? o->appt->created : o->appt->dtstamp;
   if (r->rules->notice <= 0 || created == APPT_NO_TIME || created > o->start || o->start - created >= r->rules->notice)
     return;
   /* Only when the appointment itself was booked late: CREATED, or DTSTAMP
@@ -705,7 +723,9 @@ static void run_day(Run *r, gint64 day) {
         const Occurrence *b = diary_occurrence(d, j);
         if (b->start >= a->end + reach)
           break;
-        if (b == a || same_instance(a, b) || !counts_as_busy(d, b))
+        /* Back-to-back instances of one series (office hours in slots) are
+         * how it was meant, not a missing buffer. */
+        if (b == a || b->series == a->series || same_instance(a, b) || !counts_as_busy(d, b))
           continue;
         pair_buffer(r, day, a, b);
       }
@@ -738,10 +758,12 @@ void checks_sort(GPtrArray *findings) { g_ptr_array_sort(findings, finding_compa
 
 static GPtrArray *run_days(const Diary *diary, const CheckRules *rules, const gint64 *days, guint n_days) {
   Run r = {diary, rules, g_ptr_array_new_with_free_func((GDestroyNotify)finding_free),
-           g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref), FALSE};
+           g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref),
+           g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE};
   for (guint i = 0; i < n_days && !r.full; i++)
     run_day(&r, days[i]);
   g_hash_table_destroy(r.slot_cache);
+  g_hash_table_destroy(r.pair_counts);
   checks_sort(r.out);
   return r.out;
 }

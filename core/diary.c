@@ -197,10 +197,18 @@ static GArray *expand_sorted(Diary *diary, const Series *series, GPtrArray *diag
   return mine;
 }
 
+/* Days are clamped to the window: what lies outside it is anchored on its
+ * first or last day. */
+static void mark_day(const Diary *diary, GArray *days, gint64 day) {
+  gint64 first = diary_day_of(diary, diary->opts.from), last = diary_day_of(diary, diary->opts.to - 1);
+  day = CLAMP(day, first, last);
+  g_array_append_val(days, day);
+}
+
 static void mark_span(const Diary *diary, GArray *days, gint64 start, gint64 end) {
   gint64 last = diary_day_of(diary, MAX(end, start));
   for (gint64 d = diary_day_of(diary, start); d <= last; d++)
-    g_array_append_val(days, d);
+    mark_day(diary, days, d);
 }
 
 /* Days of the occurrences in `changed`, and the start days of every diary
@@ -212,10 +220,8 @@ static void mark_neighbours(const Diary *diary, const GArray *changed, gint64 re
     mark_span(diary, days, o->start, o->end);
     DiaryCursor cur;
     diary_cursor_init(&cur, diary, o->start - reach, o->end + reach + 1, FALSE);
-    for (const Occurrence *x; (x = diary_cursor_next(&cur)) != NULL;) {
-      gint64 d = diary_day_of(diary, x->start);
-      g_array_append_val(days, d);
-    }
+    for (const Occurrence *x; (x = diary_cursor_next(&cur)) != NULL;)
+      mark_day(diary, days, diary_day_of(diary, x->start));
   }
 }
 

@@ -41,7 +41,7 @@ static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, co
   }
   g_ptr_array_add(rooms, NULL);
   p->rooms = (GStrv)g_ptr_array_free(g_steal_pointer(&rooms), FALSE);
-  p->reach = MAX(MAX(rules->buffer, rules->travel), diary_max_travel(diary));
+  p->reach = MAX(MAX(MAX(rules->buffer, rules->travel), diary_max_travel(diary)), q->travel);
   p->blocked = g_array_new(FALSE, FALSE, sizeof(Slot));
 }
 
@@ -87,7 +87,7 @@ static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
       return FALSE;
     }
     if (on(rules, CHECK_BUFFER) &&
-        ((o->end <= start && start - o->end < checks_required_gap(rules, o->appt->place, p->place, -1)) ||
+        ((o->end <= start && start - o->end < checks_required_gap(rules, o->appt->place, p->place, p->q->travel)) ||
          (o->start >= end &&
           o->start - end < checks_required_gap(rules, p->place, o->appt->place, o->appt->travel)))) {
       *why = CHECK_BUFFER;
@@ -148,7 +148,7 @@ static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
     Slot b = {o->start, o->end};
     if (on(rules, CHECK_BUFFER)) {
       b.start -= checks_required_gap(rules, p->place, o->appt->place, o->appt->travel);
-      b.end += checks_required_gap(rules, o->appt->place, p->place, -1);
+      b.end += checks_required_gap(rules, o->appt->place, p->place, p->q->travel);
     }
     if (b.end <= ds - p->q->duration || b.start >= de)
       continue;
@@ -263,16 +263,18 @@ GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQue
   prepare(&p, diary, rules, query);
   g_autoptr(GArray) day = g_array_new(FALSE, FALSE, sizeof(Slot));
   gint64 home = diary_day_of(diary, near);
-  gint64 max_days = rules->horizon / 86400 + 1;
-  /* Days in order of distance: home, +1, -1, +2, -2, ...  A day k away
-   * holds no start nearer than (k - 1) days, so stop once n slots are
-   * nearer than that. */
+  gint64 max_days = rules->horizon / 86400 + 2;
+  /* Days in order of distance: home, +1, -1, +2, -2, ...  Once n slots are
+   * nearer than any start the next pair of days could hold (measured from
+   * their real bounds: DST days are 23 or 25 hours), stop. */
   for (gint64 k = 0; k <= max_days; k++) {
-    if (best->len >= n) {
+    if (best->len >= n && k > 0) {
       gint64 worst = 0;
       for (guint i = 0; i < best->len; i++)
         worst = MAX(worst, ABS(g_array_index(best, Slot, i).start - near));
-      if (worst < (k - 1) * 86400)
+      gint64 later = diary_day_start(diary, home + k) - near;
+      gint64 earlier = near - diary_day_start(diary, home - k + 1);
+      if (worst < MIN(later, earlier))
         break;
     }
     for (int side = 0; side < (k == 0 ? 1 : 2); side++) {
@@ -280,7 +282,7 @@ GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQue
       day_slots(&p, side == 0 ? home + k : home - k, day);
       for (guint i = 0; i < day->len; i++) {
         Slot slot = g_array_index(day, Slot, i);
-        if (slot.start == near)
+        if (ABS(slot.start - near) > rules->horizon)
           continue;
         if (best->len < n) {
           g_array_append_val(best, slot);

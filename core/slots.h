@@ -16,6 +16,7 @@ typedef struct {
   gint64 from, to;         /* slots lie inside [from, to) */
   const char *location;    /* may be NULL */
   const char *const *resources; /* rooms or equipment needed, NULL-terminated, may be NULL */
+  gint64 travel;           /* its own X-APPLE-TRAVEL-DURATION in seconds, or -1 (0 = none) */
   const Occurrence *exclude; /* this occurrence is ignored (it is the one being moved) */
   guint limit;             /* at most this many, 0 = no limit */
 } SlotQuery;
@@ -25,7 +26,7 @@ typedef struct {
 GArray *slots_find(const Diary *diary, const CheckRules *rules, const SlotQuery *query);
 
 /* The n free slots nearest to `near` (by distance of start), returned in
- * time order, searching at most rules->horizon either way. */
+ * time order; none starts more than rules->horizon away from `near`. */
 GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQuery *query, gint64 near,
                       guint n);
 

@@ -94,9 +94,14 @@ def find(d, check, *want_uids):
 
 def one(d, check, *want_uids):
     got = find(d, check, *want_uids)
-    assert len(got) == 1, "expected one %s finding for %s, got %d; findings: %s" % (
-        check, ", ".join(want_uids), len(got),
-        "; ".join("%s %s" % (f["check"], uids(f)) for f in d["findings"]))
+    if len(got) != 1:
+        import collections
+        seen = collections.Counter("%s %s" % (f["check"], " + ".join(uids(f))) for f in d["findings"])
+        listing = "; ".join("%s (x%d)" % kv if kv[1] > 1 else kv[0] for kv in list(seen.items())[:12])
+        if len(seen) > 12:
+            listing += "; ..."
+        raise AssertionError("expected one %s finding for %s, got %d; the %d findings: %s" % (
+            check, " + ".join(want_uids), len(got), len(d["findings"]), listing))
     return got[0]
 
 path, code = sys.argv[1], sys.argv[2]
@@ -184,6 +189,15 @@ stderr_has() {
 # stdout_has NAME ERE
 stdout_has() {
   grep -Eq -- "$2" "$TMP/$1.out" || { echo "no stdout line matches /$2/; stdout began:"; head -c 1500 "$TMP/$1.out"; return 1; }
+}
+
+# line_naming NAME TEXT ERE: some stderr line containing TEXT (fixed string)
+# also matches ERE (case-insensitive).
+line_naming() {
+  grep -F -- "$2" "$TMP/$1.err" | grep -Eiq -- "$3" && return 0
+  echo "no stderr line naming $2 matches /$3/; stderr:"
+  head -c 2000 "$TMP/$1.err"
+  return 1
 }
 
 # lines_naming NAME TEXT: how many stderr lines contain TEXT (fixed string).

@@ -372,6 +372,7 @@ static void verify_suggestions(const TestDiary *t, const CheckRules *rules, cons
                  .to = mover->start + rules->horizon,
                  .location = mover->appt->location,
                  .resources = (const char *const *)res->pdata,
+                 .travel = mover->appt->travel,
                  .exclude = mover};
   g_autoptr(GArray) all = slots_find(d, rules, &q);
   for (guint i = 0; i < all->len; i++) {
