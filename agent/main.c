@@ -276,7 +276,8 @@ static int cmd_check(int argc, char **argv) {
     return rc;
   }
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
-  g_autoptr(GPtrArray) findings = checks_run(diary, &c.cfg.rules);
+  guint omitted = 0;
+  g_autoptr(GPtrArray) findings = checks_run_counted(diary, &c.cfg.rules, &omitted);
   ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
   g_autoptr(GString) out = g_string_new(NULL);
   if (c.json)
@@ -284,8 +285,9 @@ static int cmd_check(int argc, char **argv) {
   else
     report_findings_text(out, &ropts, diary_n_occurrences(diary), findings);
   write_out(out);
-  if (c.cfg.rules.max_findings && findings->len >= c.cfg.rules.max_findings)
-    fprintf(stderr, "diaryd: stopped after %u findings\n", findings->len);
+  if (omitted)
+    fprintf(stderr, "diaryd: %u more findings left out (at most %u in all, and 200 of one check for the same "
+                    "appointment or pair of appointments)\n", omitted, c.cfg.rules.max_findings);
   rc = 0;
   for (guint i = 0; i < findings->len; i++)
     if (((Finding *)g_ptr_array_index(findings, i))->severity == SEVERITY_ERROR)

@@ -55,11 +55,12 @@ static gboolean set_duration(gint64 *out, const char *key, const char *value, GE
   return TRUE;
 }
 
-static gboolean set_count(guint *out, const char *key, const char *value, guint max, GError **error) {
+static gboolean set_count(guint *out, const char *key, const char *value, guint max, const char *example,
+                          GError **error) {
   char *end;
   guint64 n = g_ascii_strtoull(value, &end, 10);
-  if (end == value || *end || n > max)
-    return bad(error, key, value, "8 (0 = no limit)");
+  if (end == value || *end || n > max || !g_ascii_isdigit(value[0]))
+    return bad(error, key, value, example);
   *out = (guint)n;
   return TRUE;
 }
@@ -94,9 +95,9 @@ gboolean config_set(CheckConfig *cfg, const char *key, const char *value, GError
     return TRUE;
   }
   if (!strcmp(key, "max-per-day"))
-    return set_count(&r->max_per_day, key, value, 10000, error);
+    return set_count(&r->max_per_day, key, value, 10000, "8 (0 = no limit)", error);
   if (!strcmp(key, "suggestions"))
-    return set_count(&r->n_suggestions, key, value, 50, error);
+    return set_count(&r->n_suggestions, key, value, 50, "3 (0 to 50)", error);
   if (!strcmp(key, "hours")) {
     if (!when_parse_hours(value, r->hours))
       return bad(error, key, value, "\"mon-fri 09:00-17:00\" or \"mon-thu 08:30-18:00, fri 09:00-13:00, sat off\"");

@@ -100,6 +100,7 @@ void appointment_free(Appointment *appt) {
   g_free(appt->conference);
   g_free(appt->place);
   g_strfreev(appt->rooms);
+  g_free(appt->room_hashes);
   attendee_free(appt->organizer);
   if (appt->attendees)
     g_ptr_array_unref(appt->attendees);
@@ -227,6 +228,13 @@ static GStrv room_keys(const Appointment *appt) {
   return (GStrv)g_ptr_array_free(g_steal_pointer(&keys), FALSE);
 }
 
+gboolean appointment_books(const Appointment *appt, const char *key, guint hash) {
+  for (guint i = 0; appt->rooms && appt->rooms[i]; i++)
+    if (appt->room_hashes[i] == hash && strcmp(appt->rooms[i], key) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 const Attendee *appointment_find_attendee(const Appointment *appt, const char *const *owners) {
   if (!owners || !appt->attendees)
     return NULL;
@@ -251,22 +259,44 @@ typedef struct {
   GString *lic_errors;      /* libical's complaints about the current VEVENT */
 } ParseCtx;
 
-static const char *param_value(icalproperty *prop, const char *name) {
-  for (icalparameter *p = icalproperty_get_first_parameter(prop, ICAL_ANY_PARAMETER); p;
-       p = icalproperty_get_next_parameter(prop, ICAL_ANY_PARAMETER)) {
-    const char *pname = icalparameter_get_xname(p);
-    if (icalparameter_isa(p) != ICAL_X_PARAMETER && icalparameter_isa(p) != ICAL_IANA_PARAMETER)
-      pname = icalparameter_kind_to_string(icalparameter_isa(p));
-    if (pname && g_ascii_strcasecmp(pname, name) == 0) {
-      if (icalparameter_isa(p) == ICAL_X_PARAMETER || icalparameter_isa(p) == ICAL_IANA_PARAMETER)
-        return icalparameter_get_xvalue(p);
-      /* Enumerated parameters: their text form is "NAME=VALUE". */
-      const char *text = icalparameter_as_ical_string(p);
-      const char *eq = text ? strchr(text, '=') : NULL;
-      return eq ? eq + 1 : NULL;
-    }
+/* The text of a parameter, through libical's typed getters: they return
+ * stored strings, where the generic text forms allocate on every call. */
+static const char *param_value(icalproperty *prop, icalparameter_kind kind) {
+  icalparameter *p = icalproperty_get_first_parameter(prop, kind);
+  if (!p)
+    return NULL;
+  int e;
+  switch (kind) {
+  case ICAL_TZID_PARAMETER:
+    return icalparameter_get_tzid(p);
+  case ICAL_CN_PARAMETER:
+    return icalparameter_get_cn(p);
+  case ICAL_CUTYPE_PARAMETER:
+    e = icalparameter_get_cutype(p);
+    break;
+  case ICAL_ROLE_PARAMETER:
+    e = icalparameter_get_role(p);
+    break;
+  case ICAL_PARTSTAT_PARAMETER:
+    e = icalparameter_get_partstat(p);
+    break;
+  case ICAL_RSVP_PARAMETER:
+    e = icalparameter_get_rsvp(p);
+    break;
+  case ICAL_SCHEDULEAGENT_PARAMETER:
+    e = icalparameter_get_scheduleagent(p);
+    break;
+  case ICAL_RELATED_PARAMETER:
+    e = icalparameter_get_related(p);
+    break;
+  case ICAL_RANGE_PARAMETER:
+    e = icalparameter_get_range(p);
+    break;
+  default:
+    return NULL;
   }
-  return NULL;
+  const char *text = icalparameter_enum_to_string(e);
+  return text ? text : icalparameter_get_xvalue(p);
 }
 
 static Zone *zone_for_tzid(ParseCtx *ctx, const char *tzid) {
@@ -306,7 +336,7 @@ static gboolean read_time(ParseCtx *ctx, icalproperty *prop, struct icaltimetype
     out->kind = TREF_UTC;
     return TRUE;
   }
-  const char *tzid = prop ? param_value(prop, "TZID") : NULL;
+  const char *tzid = prop ? param_value(prop, ICAL_TZID_PARAMETER) : NULL;
   if (!tzid) {
     out->kind = TREF_FLOATING;
     return TRUE;
@@ -354,23 +384,21 @@ static gint64 duration_seconds(struct icaldurationtype d, int *days) {
 
 static char *dup_text(const char *s) { return s && *s ? g_strdup(s) : NULL; }
 
-static const char *prop_text(icalcomponent *comp, icalproperty_kind kind) {
-  icalproperty *p = icalcomponent_get_first_property(comp, kind);
-  return p ? icalproperty_get_value_as_string(p) : NULL;
-}
-
-/* Text of the first property with this name (for properties libical may
- * not know, such as X- and RFC 7986 ones). */
-static const char *named_text(icalcomponent *comp, const char *name) {
-  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_ANY_PROPERTY); p;
-       p = icalcomponent_get_next_property(comp, ICAL_ANY_PROPERTY)) {
-    const char *pname = icalproperty_get_property_name(p);
+/* Text of an X- property, without allocating where libical stored text. */
+static const char *x_text(icalcomponent *comp, const char *name) {
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_X_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_X_PROPERTY)) {
+    const char *pname = icalproperty_get_x_name(p);
     if (pname && g_ascii_strcasecmp(pname, name) == 0) {
-      icalvalue *v = icalproperty_get_value(p);
-      return v ? icalvalue_as_ical_string(v) : NULL;
+      const char *v = icalproperty_get_x(p);
+      return v ? v : icalproperty_get_value_as_string(p);
     }
   }
   return NULL;
+}
+
+static icalproperty *first(icalcomponent *comp, icalproperty_kind kind) {
+  return icalcomponent_get_first_property(comp, kind);
 }
 
 static CuType parse_cutype(const char *v) {
@@ -423,18 +451,19 @@ static ScheduleAgent parse_schedule_agent(const char *v) {
 
 static Attendee *read_attendee(icalproperty *prop) {
   Attendee *a = g_new0(Attendee, 1);
-  const char *value = icalproperty_get_value_as_string(prop);
+  const char *value = icalproperty_isa(prop) == ICAL_ORGANIZER_PROPERTY ? icalproperty_get_organizer(prop)
+                                                                        : icalproperty_get_attendee(prop);
   a->address = g_strdup(value ? value : "");
   g_strstrip(a->address);
   if (g_ascii_strncasecmp(a->address, "mailto:", 7) == 0 && a->address[7])
     a->email = g_ascii_strdown(a->address + 7, -1);
-  a->cn = dup_text(param_value(prop, "CN"));
-  a->cutype = parse_cutype(param_value(prop, "CUTYPE"));
-  a->role = parse_role(param_value(prop, "ROLE"));
-  a->partstat = parse_partstat(param_value(prop, "PARTSTAT"));
-  const char *rsvp = param_value(prop, "RSVP");
+  a->cn = dup_text(param_value(prop, ICAL_CN_PARAMETER));
+  a->cutype = parse_cutype(param_value(prop, ICAL_CUTYPE_PARAMETER));
+  a->role = parse_role(param_value(prop, ICAL_ROLE_PARAMETER));
+  a->partstat = parse_partstat(param_value(prop, ICAL_PARTSTAT_PARAMETER));
+  const char *rsvp = param_value(prop, ICAL_RSVP_PARAMETER);
   a->rsvp = rsvp && !g_ascii_strcasecmp(rsvp, "TRUE");
-  a->schedule_agent = parse_schedule_agent(param_value(prop, "SCHEDULE-AGENT"));
+  a->schedule_agent = parse_schedule_agent(param_value(prop, ICAL_SCHEDULEAGENT_PARAMETER));
   return a;
 }
 
@@ -444,7 +473,7 @@ static GStrv read_list(icalcomponent *comp, icalproperty_kind kind) {
   gboolean any = FALSE;
   for (icalproperty *p = icalcomponent_get_first_property(comp, kind); p;
        p = icalcomponent_get_next_property(comp, kind)) {
-    const char *v = icalproperty_get_value_as_string(p);
+    const char *v = kind == ICAL_CATEGORIES_PROPERTY ? icalproperty_get_categories(p) : icalproperty_get_resources(p);
     if (!v)
       continue;
     g_auto(GStrv) parts = g_strsplit(v, ",", -1);
@@ -459,28 +488,31 @@ static GStrv read_list(icalcomponent *comp, icalproperty_kind kind) {
   return any ? g_strv_builder_end(b) : NULL;
 }
 
-static AlarmAction parse_action(const char *v) {
-  if (!v)
-    return ALARM_DISPLAY;
-  if (!g_ascii_strcasecmp(v, "DISPLAY"))
-    return ALARM_DISPLAY;
-  if (!g_ascii_strcasecmp(v, "AUDIO"))
-    return ALARM_AUDIO;
-  if (!g_ascii_strcasecmp(v, "EMAIL"))
-    return ALARM_EMAIL;
-  if (!g_ascii_strcasecmp(v, "PROCEDURE"))
-    return ALARM_PROCEDURE;
-  if (!g_ascii_strcasecmp(v, "NONE"))
-    return ALARM_NONE;
-  return ALARM_OTHER;
-}
-
 static Alarm *read_alarm(icalcomponent *valarm) {
   icalproperty *trig = icalcomponent_get_first_property(valarm, ICAL_TRIGGER_PROPERTY);
   if (!trig)
     return NULL;
   Alarm *a = g_new0(Alarm, 1);
-  a->action = parse_action(named_text(valarm, "ACTION"));
+  icalproperty *action = first(valarm, ICAL_ACTION_PROPERTY);
+  switch (action ? icalproperty_get_action(action) : ICAL_ACTION_DISPLAY) {
+  case ICAL_ACTION_DISPLAY:
+    a->action = ALARM_DISPLAY;
+    break;
+  case ICAL_ACTION_AUDIO:
+    a->action = ALARM_AUDIO;
+    break;
+  case ICAL_ACTION_EMAIL:
+    a->action = ALARM_EMAIL;
+    break;
+  case ICAL_ACTION_PROCEDURE:
+    a->action = ALARM_PROCEDURE;
+    break;
+  case ICAL_ACTION_NONE:
+    a->action = ALARM_NONE;
+    break;
+  default:
+    a->action = ALARM_OTHER;
+  }
   struct icaltriggertype t = icalproperty_get_trigger(trig);
   if (!icaltime_is_null_time(t.time)) {
     a->absolute = TRUE;
@@ -488,7 +520,7 @@ static Alarm *read_alarm(icalcomponent *valarm) {
   } else {
     a->offset = duration_seconds(t.duration, NULL);
   }
-  const char *related = param_value(trig, "RELATED");
+  const char *related = param_value(trig, ICAL_RELATED_PARAMETER);
   a->related_end = related && !g_ascii_strcasecmp(related, "END");
   icalproperty *rep = icalcomponent_get_first_property(valarm, ICAL_REPEAT_PROPERTY);
   icalproperty *dur = icalcomponent_get_first_property(valarm, ICAL_DURATION_PROPERTY);
@@ -498,12 +530,14 @@ static Alarm *read_alarm(icalcomponent *valarm) {
     if (a->repeat_interval <= 0)
       a->repeat = 0;
   }
-  a->description = dup_text(prop_text(valarm, ICAL_DESCRIPTION_PROPERTY));
-  a->uid = dup_text(named_text(valarm, "UID"));
+  icalproperty *desc = first(valarm, ICAL_DESCRIPTION_PROPERTY);
+  a->description = dup_text(desc ? icalproperty_get_description(desc) : NULL);
+  icalproperty *uid = first(valarm, ICAL_UID_PROPERTY);
+  a->uid = dup_text(uid ? icalproperty_get_uid(uid) : NULL);
   a->acknowledged = APPT_NO_TIME;
-  const char *ack = named_text(valarm, "ACKNOWLEDGED");
+  icalproperty *ack = first(valarm, ICAL_ACKNOWLEDGED_PROPERTY);
   if (ack) {
-    struct icaltimetype at = icaltime_from_string(ack);
+    struct icaltimetype at = icalproperty_get_acknowledged(ack);
     if (!icaltime_is_null_time(at) && icaltime_is_valid_time(at))
       a->acknowledged = icaltime_to_local_seconds(at);
   }
@@ -590,7 +624,8 @@ static void read_rrules(ParseCtx *ctx, icalcomponent *comp, Appointment *appt) {
 static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
   g_autoptr(Appointment) appt = g_new0(Appointment, 1);
   appt->line = ctx->line;
-  appt->uid = dup_text(prop_text(comp, ICAL_UID_PROPERTY));
+  icalproperty *uid_prop = first(comp, ICAL_UID_PROPERTY);
+  appt->uid = dup_text(uid_prop ? icalproperty_get_uid(uid_prop) : NULL);
   if (appt->uid)
     g_strstrip(appt->uid);
   if (!appt->uid || !*appt->uid) {
@@ -599,7 +634,7 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
     g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
     appt->uid = g_strdup_printf("no-uid-%.16s", sum);
   }
-  gboolean made_up_uid = g_str_has_prefix(appt->uid, "no-uid-") && !prop_text(comp, ICAL_UID_PROPERTY);
+  gboolean made_up_uid = g_str_has_prefix(appt->uid, "no-uid-") && !uid_prop;
   ctx->uid = appt->uid;
 
   /* libical's complaints, reported once with the outcome. */
@@ -671,52 +706,62 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
   if (rid) {
     if (read_time(ctx, rid, icalproperty_get_recurrenceid(rid), &appt->recurrence_id)) {
       appt->is_override = TRUE;
-      const char *range = param_value(rid, "RANGE");
+      const char *range = param_value(rid, ICAL_RANGE_PARAMETER);
       appt->this_and_future = range && !g_ascii_strcasecmp(range, "THISANDFUTURE");
     } else {
       add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid, "invalid RECURRENCE-ID ignored");
     }
   }
 
-  appt->summary = dup_text(prop_text(comp, ICAL_SUMMARY_PROPERTY) ? icalcomponent_get_summary(comp) : NULL);
-  appt->description = dup_text(prop_text(comp, ICAL_DESCRIPTION_PROPERTY) ? icalcomponent_get_description(comp) : NULL);
-  appt->location = dup_text(prop_text(comp, ICAL_LOCATION_PROPERTY) ? icalcomponent_get_location(comp) : NULL);
+  icalproperty *p;
+  appt->summary = dup_text((p = first(comp, ICAL_SUMMARY_PROPERTY)) ? icalproperty_get_summary(p) : NULL);
+  appt->description = dup_text((p = first(comp, ICAL_DESCRIPTION_PROPERTY)) ? icalproperty_get_description(p) : NULL);
+  appt->location = dup_text((p = first(comp, ICAL_LOCATION_PROPERTY)) ? icalproperty_get_location(p) : NULL);
   if (appt->location)
     g_strstrip(appt->location);
-  appt->url = dup_text(prop_text(comp, ICAL_URL_PROPERTY));
-  const char *conference = named_text(comp, "CONFERENCE");
+  appt->url = dup_text((p = first(comp, ICAL_URL_PROPERTY)) ? icalproperty_get_url(p) : NULL);
+  const char *conference = (p = first(comp, ICAL_CONFERENCE_PROPERTY)) ? icalproperty_get_conference(p) : NULL;
   if (!conference)
-    conference = named_text(comp, "X-GOOGLE-CONFERENCE");
+    conference = x_text(comp, "X-GOOGLE-CONFERENCE");
   if (!conference)
-    conference = named_text(comp, "X-MICROSOFT-SKYPETEAMSMEETINGURL");
+    conference = x_text(comp, "X-MICROSOFT-SKYPETEAMSMEETINGURL");
   appt->conference = dup_text(conference);
 
   icalproperty *org = icalcomponent_get_first_property(comp, ICAL_ORGANIZER_PROPERTY);
   if (org)
     appt->organizer = read_attendee(org);
   appt->attendees = g_ptr_array_new_with_free_func((GDestroyNotify)attendee_free);
-  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_ATTENDEE_PROPERTY); p;
-       p = icalcomponent_get_next_property(comp, ICAL_ATTENDEE_PROPERTY))
-    g_ptr_array_add(appt->attendees, read_attendee(p));
+  for (icalproperty *att = icalcomponent_get_first_property(comp, ICAL_ATTENDEE_PROPERTY); att;
+       att = icalcomponent_get_next_property(comp, ICAL_ATTENDEE_PROPERTY))
+    g_ptr_array_add(appt->attendees, read_attendee(att));
 
   icalproperty *prio = icalcomponent_get_first_property(comp, ICAL_PRIORITY_PROPERTY);
   appt->priority = prio ? CLAMP(icalproperty_get_priority(prio), 0, 9) : 0;
-  const char *importance = named_text(comp, "X-MICROSOFT-CDO-IMPORTANCE");
+  const char *importance = x_text(comp, "X-MICROSOFT-CDO-IMPORTANCE");
   appt->importance = importance && g_ascii_isdigit(importance[0]) ? CLAMP(importance[0] - '0', 0, 2) : -1;
-  const char *transp = prop_text(comp, ICAL_TRANSP_PROPERTY);
-  appt->transparent = transp && !g_ascii_strcasecmp(transp, "TRANSPARENT");
-  const char *status = prop_text(comp, ICAL_STATUS_PROPERTY);
-  appt->status = !status                                  ? STATUS_NONE
-                 : !g_ascii_strcasecmp(status, "CANCELLED") ? STATUS_CANCELLED
-                 : !g_ascii_strcasecmp(status, "TENTATIVE") ? STATUS_TENTATIVE
-                 : !g_ascii_strcasecmp(status, "CONFIRMED") ? STATUS_CONFIRMED
-                                                            : STATUS_NONE;
-  appt->busystatus = parse_busystatus(named_text(comp, "X-MICROSOFT-CDO-BUSYSTATUS"));
+  if ((p = first(comp, ICAL_TRANSP_PROPERTY)) != NULL) {
+    icalproperty_transp t = icalproperty_get_transp(p);
+    appt->transparent = t == ICAL_TRANSP_TRANSPARENT || t == ICAL_TRANSP_TRANSPARENTNOCONFLICT;
+  }
+  switch ((p = first(comp, ICAL_STATUS_PROPERTY)) ? icalproperty_get_status(p) : ICAL_STATUS_NONE) {
+  case ICAL_STATUS_CANCELLED:
+    appt->status = STATUS_CANCELLED;
+    break;
+  case ICAL_STATUS_TENTATIVE:
+    appt->status = STATUS_TENTATIVE;
+    break;
+  case ICAL_STATUS_CONFIRMED:
+    appt->status = STATUS_CONFIRMED;
+    break;
+  default:
+    appt->status = STATUS_NONE;
+  }
+  appt->busystatus = parse_busystatus(x_text(comp, "X-MICROSOFT-CDO-BUSYSTATUS"));
   appt->categories = read_list(comp, ICAL_CATEGORIES_PROPERTY);
   appt->resources = read_list(comp, ICAL_RESOURCES_PROPERTY);
 
   appt->travel = -1;
-  const char *travel = named_text(comp, "X-APPLE-TRAVEL-DURATION");
+  const char *travel = x_text(comp, "X-APPLE-TRAVEL-DURATION");
   if (travel) {
     struct icaldurationtype d = icaldurationtype_from_string(travel);
     if (!icaldurationtype_is_bad_duration(d) && !d.is_neg)
@@ -739,6 +784,12 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
 
   appt->place = place_normalise(appt->location);
   appt->rooms = room_keys(appt);
+  if (appt->rooms) {
+    guint n = g_strv_length(appt->rooms);
+    appt->room_hashes = g_new(guint, n);
+    for (guint i = 0; i < n; i++)
+      appt->room_hashes[i] = g_str_hash(appt->rooms[i]);
+  }
 
   read_rrules(ctx, comp, appt);
   read_rdates(ctx, comp, appt);

@@ -78,6 +78,7 @@ typedef struct {
   char *place;  /* LOCATION normalised for comparison (place_normalise), or NULL */
   GStrv rooms;  /* rooms and equipment booked, normalised: LOCATION unless a
                  * link, RESOURCES, ROOM/RESOURCE attendees not declined; or NULL */
+  guint *room_hashes; /* g_str_hash of each of rooms, for quick comparison */
   Attendee *organizer; /* NULL if none */
   GPtrArray *attendees; /* of Attendee* */
   int priority;         /* RFC 5545 PRIORITY 0..9 (0 = undefined) */
@@ -192,6 +193,10 @@ gint64 appointment_created(const Appointment *appt);
 /* Text compared as a place: trimmed, case-folded, runs of white space
  * collapsed to one space.  NULL for NULL or blank text. */
 char *place_normalise(const char *text);
+
+/* Whether the appointment books a room or piece of equipment with this
+ * normalised key (and its g_str_hash). */
+gboolean appointment_books(const Appointment *appt, const char *key, guint hash);
 
 /* Whether a LOCATION is a link (a URL, tel: or sip:) rather than a place. */
 gboolean place_is_link(const char *text);

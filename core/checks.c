@@ -104,9 +104,9 @@ gint64 checks_required_gap(const CheckRules *rules, const char *before_place, co
 static const char *shared_room(const Appointment *a, const Appointment *b) {
   if (!a->rooms || !b->rooms)
     return NULL;
-  for (char **p = a->rooms; *p; p++)
-    if (g_strv_contains((const char *const *)b->rooms, *p))
-      return *p;
+  for (guint i = 0; a->rooms[i]; i++)
+    if (appointment_books(b, a->rooms[i], a->room_hashes[i]))
+      return a->rooms[i];
   return NULL;
 }
 
@@ -175,11 +175,12 @@ typedef struct {
   GHashTable *slot_cache; /* occurrence pointer -> GArray of Slot */
   GHashTable *pair_counts; /* "check|series|series" -> findings so far */
   gboolean full;
+  guint omitted; /* findings left out by the caps */
 } Run;
 
-/* A pathological series (an event every second that overlaps itself) could
- * fill the findings on its own; past this many findings between the same
- * two series for one check, the rest are left out. */
+/* A pathological series (an event every second) could fill the findings on
+ * its own; past this many findings of one check for the same series, or the
+ * same two series, the rest are left out. */
 #define MAX_PER_SERIES_PAIR 200
 
 static gboolean enabled(const Run *r, CheckKind k) { return (r->rules->enabled & (1u << k)) != 0; }
@@ -201,13 +202,17 @@ static Finding *finding_new(Run *r, CheckKind kind, Severity sev, gint64 day, co
                             const Occurrence *a, const Occurrence *b) {
   if (r->rules->max_findings && r->out->len >= r->rules->max_findings) {
     r->full = TRUE;
+    r->omitted++;
     return NULL;
   }
-  if (a && b) {
-    g_autofree char *pair = g_strdup_printf("%d|%p|%p", kind, (const void *)a->series, (const void *)b->series);
+  if (a) {
+    g_autofree char *pair =
+        g_strdup_printf("%d|%p|%p", kind, (const void *)a->series, b ? (const void *)b->series : NULL);
     guint n = GPOINTER_TO_UINT(g_hash_table_lookup(r->pair_counts, pair));
-    if (n >= MAX_PER_SERIES_PAIR)
+    if (n >= MAX_PER_SERIES_PAIR) {
+      r->omitted++;
       return NULL;
+    }
     g_hash_table_insert(r->pair_counts, g_steal_pointer(&pair), GUINT_TO_POINTER(n + 1));
   }
   Finding *f = g_new0(Finding, 1);
@@ -269,7 +274,13 @@ static void suggest(Run *r, Finding *f, const Occurrence *mover) {
                      .resources = (const char *const *)mover->appt->rooms,
                      .travel = mover->appt->travel,
                      .exclude = mover};
-      cached = slots_nearest(r->diary, r->rules, &q, mover->start, r->rules->n_suggestions);
+      /* An appointment outside the owner's busy time (a colleague's booking
+       * on a subscribed calendar) cannot move into the owner's free time:
+       * what helps is when its room is free during working hours. */
+      CheckRules room_only = *r->rules;
+      if (!mover->busy)
+        room_only.enabled &= (1u << CHECK_RESOURCE) | (1u << CHECK_HOURS) | (1u << CHECK_NOTICE);
+      cached = slots_nearest(r->diary, &room_only, &q, mover->start, r->rules->n_suggestions);
     }
     g_hash_table_insert(r->slot_cache, (gpointer)mover, cached);
   }
@@ -544,36 +555,42 @@ static gint slot_by_start(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
-/* Load of the day [ds, de), with an optional extra interval [xs, xe). */
-static void load_between(const Diary *d, const CheckRules *rules, gint64 ds, gint64 de, gint64 xs, gint64 xe,
-                         const Occurrence *exclude, DayLoad *load) {
-  memset(load, 0, sizeof *load);
-  Slot stack[64];
-  g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(Slot));
-  guint n = 0;
-  if (xe > xs) {
-    stack[n++] = (Slot){xs, xe};
-    load->count++;
-  }
+guint checks_day_spans(const Diary *diary, gint64 ds, gint64 de, const Occurrence *exclude, GArray *spans) {
+  guint count = 0;
+  g_array_set_size(spans, 0);
   DiaryCursor cur;
-  diary_cursor_init(&cur, d, ds, de, TRUE);
+  diary_cursor_init(&cur, diary, ds, de, TRUE);
   for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
-    if (!workload_counts(d, o, exclude))
+    if (!workload_counts(diary, o, exclude))
       continue;
-    if (o->start >= ds)
-      load->count++;
+    count += o->start >= ds;
     Slot sl = {o->start, o->end};
-    if (n < G_N_ELEMENTS(stack))
-      stack[n++] = sl;
-    else
-      g_array_append_val(spans, sl);
+    g_array_append_val(spans, sl);
   }
-  g_array_prepend_vals(spans, stack, n);
   g_array_sort(spans, slot_by_start);
+  return count;
+}
+
+void checks_load_of(const CheckRules *rules, const GArray *spans, guint count, gint64 ds, gint64 de, gint64 xs,
+                    gint64 xe, DayLoad *load) {
+  memset(load, 0, sizeof *load);
+  load->count = count + (xe > xs);
   gint64 cur_s = 0, cur_e = G_MININT64, run_s = 0, run_e = G_MININT64;
-  for (guint i = 0; i < spans->len; i++) {
-    gint64 s = MAX(g_array_index(spans, Slot, i).start, ds);
-    gint64 e = MIN(g_array_index(spans, Slot, i).end, de);
+  gboolean extra = xe > xs;
+  for (guint i = 0; i < spans->len || extra;) {
+    gint64 s, e;
+    /* The extra interval joins the sorted spans in order. */
+    if (extra && (i >= spans->len || xs <= g_array_index(spans, Slot, i).start)) {
+      s = xs;
+      e = xe;
+      extra = FALSE;
+    } else {
+      s = g_array_index(spans, Slot, i).start;
+      e = g_array_index(spans, Slot, i).end;
+      i++;
+    }
+    s = MAX(s, ds);
+    e = MIN(e, de);
     /* busy time: union of intervals */
     if (s > cur_e) {
       if (cur_e > G_MININT64)
@@ -598,6 +615,14 @@ static void load_between(const Diary *d, const CheckRules *rules, gint64 ds, gin
   }
   if (cur_e > G_MININT64)
     load->busy += cur_e - cur_s;
+}
+
+/* Load of the day [ds, de), with an optional extra interval [xs, xe). */
+static void load_between(const Diary *d, const CheckRules *rules, gint64 ds, gint64 de, gint64 xs, gint64 xe,
+                         const Occurrence *exclude, DayLoad *load) {
+  g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(Slot));
+  guint count = checks_day_spans(d, ds, de, exclude, spans);
+  checks_load_of(rules, spans, count, ds, de, xs, xe, load);
 }
 
 void checks_day_load(const Diary *diary, const CheckRules *rules, gint64 day, gint64 extra_start, gint64 extra_end,
@@ -756,14 +781,17 @@ static gint finding_compare(gconstpointer pa, gconstpointer pb) {
 
 void checks_sort(GPtrArray *findings) { g_ptr_array_sort(findings, finding_compare); }
 
-static GPtrArray *run_days(const Diary *diary, const CheckRules *rules, const gint64 *days, guint n_days) {
+static GPtrArray *run_days(const Diary *diary, const CheckRules *rules, const gint64 *days, guint n_days,
+                           guint *omitted) {
   Run r = {diary, rules, g_ptr_array_new_with_free_func((GDestroyNotify)finding_free),
            g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref),
-           g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE};
+           g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE, 0};
   for (guint i = 0; i < n_days && !r.full; i++)
     run_day(&r, days[i]);
   g_hash_table_destroy(r.slot_cache);
   g_hash_table_destroy(r.pair_counts);
+  if (omitted)
+    *omitted = r.omitted;
   checks_sort(r.out);
   return r.out;
 }
@@ -772,15 +800,22 @@ GPtrArray *checks_run_days(const Diary *diary, const CheckRules *rules, gint64 f
   g_autoptr(GArray) days = g_array_new(FALSE, FALSE, sizeof(gint64));
   for (gint64 d = first_day; d <= last_day; d++)
     g_array_append_val(days, d);
-  return run_days(diary, rules, (const gint64 *)(void *)days->data, days->len);
+  return run_days(diary, rules, (const gint64 *)(void *)days->data, days->len, NULL);
 }
 
-GPtrArray *checks_run(const Diary *diary, const CheckRules *rules) {
+GPtrArray *checks_run_counted(const Diary *diary, const CheckRules *rules, guint *omitted) {
   const DiaryOptions *opts = diary_options(diary);
+  if (omitted)
+    *omitted = 0;
   if (opts->to <= opts->from)
     return g_ptr_array_new_with_free_func((GDestroyNotify)finding_free);
-  return checks_run_days(diary, rules, diary_day_of(diary, opts->from), diary_day_of(diary, opts->to - 1));
+  g_autoptr(GArray) days = g_array_new(FALSE, FALSE, sizeof(gint64));
+  for (gint64 d = diary_day_of(diary, opts->from); d <= diary_day_of(diary, opts->to - 1); d++)
+    g_array_append_val(days, d);
+  return run_days(diary, rules, (const gint64 *)(void *)days->data, days->len, omitted);
 }
+
+GPtrArray *checks_run(const Diary *diary, const CheckRules *rules) { return checks_run_counted(diary, rules, NULL); }
 
 static gint int64_compare(gconstpointer a, gconstpointer b) {
   gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
@@ -799,7 +834,7 @@ GPtrArray *checks_run_dirty(const Diary *diary, const CheckRules *rules, GArray 
     if (w == 0 || g_array_index(days, gint64, i) != g_array_index(days, gint64, w - 1))
       g_array_index(days, gint64, w++) = g_array_index(days, gint64, i);
   g_array_set_size(days, w);
-  return run_days(diary, rules, (const gint64 *)(void *)days->data, days->len);
+  return run_days(diary, rules, (const gint64 *)(void *)days->data, days->len, NULL);
 }
 
 gint64 checks_reach(const Diary *diary, const CheckRules *rules) {

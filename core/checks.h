@@ -105,6 +105,10 @@ const char *severity_name(Severity severity);
  * Returns a GPtrArray of Finding* that frees its elements. */
 GPtrArray *checks_run(const Diary *diary, const CheckRules *rules);
 
+/* The same, and how many findings the caps left out (rules->max_findings,
+ * and 200 of one check per series or pair of series). */
+GPtrArray *checks_run_counted(const Diary *diary, const CheckRules *rules, guint *omitted);
+
 /* Findings anchored on local days [first_day, last_day]. */
 GPtrArray *checks_run_days(const Diary *diary, const CheckRules *rules, gint64 first_day, gint64 last_day);
 
@@ -135,6 +139,15 @@ typedef struct {
 
 void checks_day_load(const Diary *diary, const CheckRules *rules, gint64 day, gint64 extra_start, gint64 extra_end,
                      const Occurrence *exclude, DayLoad *load);
+
+/* The busy timed occurrences overlapping [ds, de) as intervals sorted by
+ * start (into `spans`, a GArray of Slot); returns how many start inside. */
+guint checks_day_spans(const Diary *diary, gint64 ds, gint64 de, const Occurrence *exclude, GArray *spans);
+
+/* The load those spans (`count` of them starting that day) make, with an
+ * extra interval [xs, xe) when xe > xs. */
+void checks_load_of(const CheckRules *rules, const GArray *spans, guint count, gint64 ds, gint64 de, gint64 xs,
+                    gint64 xe, DayLoad *load);
 
 /* Whether a load stays within the rules' daily limits. */
 gboolean checks_load_ok(const CheckRules *rules, const DayLoad *load);

@@ -21,8 +21,15 @@ typedef struct {
   const SlotQuery *q;
   char *place;  /* normalised q->location */
   GStrv rooms;  /* normalised rooms and equipment the query books */
+  guint *room_hashes;
   gint64 reach; /* largest required gap */
-  GArray *blocked; /* scratch: of Slot */
+  /* The day day_open() prepared: */
+  GArray *blocked; /* of Slot: busy time widened by its gaps, and bookings
+                    * of the query's rooms, merged */
+  gboolean inexact; /* a zero-length busy occurrence is near: test in full */
+  GArray *spans;   /* its busy timed intervals, for workload */
+  guint count;     /* how many of them start that day */
+  gint64 ds, de;
 } Prepared;
 
 static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, const SlotQuery *q) {
@@ -41,14 +48,21 @@ static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, co
   }
   g_ptr_array_add(rooms, NULL);
   p->rooms = (GStrv)g_ptr_array_free(g_steal_pointer(&rooms), FALSE);
+  p->room_hashes = g_new(guint, g_strv_length(p->rooms) + 1);
+  for (guint i = 0; p->rooms[i]; i++)
+    p->room_hashes[i] = g_str_hash(p->rooms[i]);
   p->reach = MAX(MAX(MAX(rules->buffer, rules->travel), diary_max_travel(diary)), q->travel);
   p->blocked = g_array_new(FALSE, FALSE, sizeof(Slot));
+  p->spans = g_array_new(FALSE, FALSE, sizeof(Slot));
+  p->ds = p->de = G_MININT64;
 }
 
 static void prepared_clear(Prepared *p) {
   g_free(p->place);
   g_strfreev(p->rooms);
+  g_free(p->room_hashes);
   g_array_unref(p->blocked);
+  g_array_unref(p->spans);
 }
 
 static gboolean on(const CheckRules *rules, CheckKind k) { return (rules->enabled & (1u << k)) != 0; }
@@ -56,10 +70,10 @@ static gboolean on(const CheckRules *rules, CheckKind k) { return (rules->enable
 static gboolean excluded(const SlotQuery *q, const Occurrence *o) { return occurrence_same(o, q->exclude); }
 
 static gboolean books_room(const Prepared *p, const Appointment *appt) {
-  if (!appt->rooms || !p->rooms[0])
+  if (!appt->rooms)
     return FALSE;
-  for (char **w = p->rooms; *w; w++)
-    if (g_strv_contains((const char *const *)appt->rooms, *w))
+  for (guint i = 0; p->rooms[i]; i++)
+    if (appointment_books(appt, p->rooms[i], p->room_hashes[i]))
       return TRUE;
   return FALSE;
 }
@@ -106,7 +120,10 @@ static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
   }
   if (on(rules, CHECK_WORKLOAD)) {
     DayLoad load;
-    checks_day_load(diary, rules, diary_day_of(diary, start), start, end, p->q->exclude, &load);
+    if (start >= p->ds && start < p->de)
+      checks_load_of(rules, p->spans, p->count, p->ds, p->de, start, end, &load);
+    else
+      checks_day_load(diary, rules, diary_day_of(diary, start), start, end, p->q->exclude, &load);
     if (!checks_load_ok(rules, &load)) {
       *why = CHECK_WORKLOAD;
       return FALSE;
@@ -136,15 +153,18 @@ static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
   const Diary *diary = p->diary;
   const CheckRules *rules = p->rules;
   g_array_set_size(p->blocked, 0);
-  if (!on(rules, CHECK_CONFLICT) && !on(rules, CHECK_BUFFER))
-    return;
+  p->inexact = FALSE;
   DiaryCursor cur;
   diary_cursor_init(&cur, diary, ds - p->reach, de + p->q->duration + p->reach, TRUE);
-  for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
-    /* A zero-length occurrence inside a slot breaks no rule: is_free()
-     * judges it; here it would only block too much. */
-    if (excluded(p->q, o) || !diary_is_busy(diary, o) || o->end == o->start)
+  for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL && (on(rules, CHECK_CONFLICT) || on(rules, CHECK_BUFFER));) {
+    if (excluded(p->q, o) || !diary_is_busy(diary, o))
       continue;
+    if (o->end == o->start) {
+      /* Inside a slot it breaks no rule, next to one it needs its gap: no
+       * interval says that, so such a day is tested in full. */
+      p->inexact = TRUE;
+      continue;
+    }
     Slot b = {o->start, o->end};
     if (on(rules, CHECK_BUFFER)) {
       b.start -= checks_required_gap(rules, p->place, o->appt->place, o->appt->travel);
@@ -153,6 +173,14 @@ static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
     if (b.end <= ds - p->q->duration || b.start >= de)
       continue;
     g_array_append_val(p->blocked, b);
+  }
+  if (p->rooms[0] && on(rules, CHECK_RESOURCE)) {
+    diary_cursor_init(&cur, diary, ds, de + p->q->duration, FALSE);
+    for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;)
+      if (o->end > o->start && !excluded(p->q, o) && o->appt->status != STATUS_CANCELLED && books_room(p, o->appt)) {
+        Slot b = {o->start, o->end};
+        g_array_append_val(p->blocked, b);
+      }
   }
   g_array_sort(p->blocked, slot_compare);
   guint w = 0;
@@ -182,8 +210,8 @@ static gboolean clear_of_blocks(const Prepared *p, gint64 s, gint64 e) {
   return lo >= p->blocked->len || g_array_index(p->blocked, Slot, lo).start >= e;
 }
 
-/* Whether a day can hold another appointment at all. */
-static gboolean day_open(const Prepared *p, gint64 day) {
+/* Prepares a day; FALSE when it cannot hold another appointment at all. */
+static gboolean day_open(Prepared *p, gint64 day) {
   const CheckRules *rules = p->rules;
   if (on(rules, CHECK_HOURS)) {
     const WorkHours *wh = &rules->hours[days_to_weekday(day)];
@@ -192,14 +220,38 @@ static gboolean day_open(const Prepared *p, gint64 day) {
   }
   if (on(rules, CHECK_NOTICE) && p->diary && diary_day_start(p->diary, day + 1) <= rules->now + rules->notice)
     return FALSE;
+  p->ds = diary_day_start(p->diary, day);
+  p->de = diary_day_start(p->diary, day + 1);
   if (on(rules, CHECK_WORKLOAD)) {
+    p->count = checks_day_spans(p->diary, p->ds, p->de, p->q->exclude, p->spans);
     DayLoad load;
-    checks_day_load(p->diary, rules, day, 0, 0, p->q->exclude, &load);
+    checks_load_of(rules, p->spans, p->count, p->ds, p->de, 0, 0, &load);
     /* With working hours on, a slot lies inside the day, so all of it counts. */
     if ((rules->max_per_day && load.count + 1 > rules->max_per_day) ||
         (on(rules, CHECK_HOURS) && rules->max_busy_per_day &&
          load.busy + p->q->duration > rules->max_busy_per_day))
       return FALSE;
+  }
+  blocked_intervals(p, p->ds, p->de);
+  return TRUE;
+}
+
+/* The rest of is_free() for a candidate clear of the prepared day's
+ * blocked intervals (which stand for conflicts, gaps and rooms). */
+static gboolean day_allows(const Prepared *p, gint64 start) {
+  const CheckRules *rules = p->rules;
+  gint64 end = start + p->q->duration;
+  if (on(rules, CHECK_NOTICE) && start < rules->now + rules->notice)
+    return FALSE;
+  if (on(rules, CHECK_HOURS) && !checks_in_hours(p->diary, rules, start, end))
+    return FALSE;
+  if (on(rules, CHECK_WORKLOAD)) {
+    DayLoad load;
+    if (start >= p->ds && start < p->de)
+      checks_load_of(rules, p->spans, p->count, p->ds, p->de, start, end, &load);
+    else
+      checks_day_load(p->diary, rules, diary_day_of(p->diary, start), start, end, p->q->exclude, &load);
+    return checks_load_ok(rules, &load);
   }
   return TRUE;
 }
@@ -219,8 +271,6 @@ static void day_slots(Prepared *p, gint64 day, GArray *out) {
     first_s = (gint64)wh->start * 60;
     last_s = (gint64)wh->end * 60;
   }
-  gint64 ds = diary_day_start(p->diary, day), de = diary_day_start(p->diary, day + 1);
-  blocked_intervals(p, ds, de);
   for (gint64 off = (first_s + step - 1) / step * step; off < last_s; off += step) {
     if (on(rules, CHECK_HOURS) && off + q->duration > last_s)
       break;
@@ -230,7 +280,7 @@ static void day_slots(Prepared *p, gint64 day, GArray *out) {
     if (start < q->from || start + q->duration > q->to || !clear_of_blocks(p, start, start + q->duration))
       continue;
     CheckKind why;
-    if (!is_free(p, start, &why))
+    if (!(p->inexact ? is_free(p, start, &why) : day_allows(p, start)))
       continue;
     Slot s = {start, start + q->duration};
     g_array_append_val(out, s);

@@ -10,6 +10,8 @@
 #     a crash, and done within 10 seconds.
 # Fixtures live in tests/data/bad; the random junk and the 50 MB file are
 # made here, in the temporary directory.
+# Helpers below are called through t(), which shellcheck cannot follow.
+# shellcheck disable=SC2317
 . tests/integration/lib.sh
 require_basics
 
@@ -78,6 +80,16 @@ listed() {
   t "$name: ${4:-the event is still read}" json "$TMP/$name-occ.out" "$code"
 }
 
+# in_lines NAME PATH FIRST LAST: the first message on PATH gives a line in [FIRST, LAST].
+in_lines() {
+  local line
+  line=$(grep -F -- "diaryd: $2:" "$TMP/$1.err" | head -1 | cut -d: -f3)
+  [[ "$line" =~ ^[0-9]+$ ]] && [ "$line" -ge "$3" ] && [ "$line" -le "$4" ] && return 0
+  echo "line '$line', expected $3-$4; stderr:"
+  cat "$TMP/$1.err"
+  return 1
+}
+
 # ---- an unparsable file -----------------------------------------------------
 case_ unparsable "$BAD/unparsable.ics" no 'not an icalendar|unparsable|cannot parse|not a calendar'
 case_ broken-structure "$BAD/broken-structure.ics" no "unparsable|not an icalendar|cannot parse|can't parse|parse error|malformed|could be read"
@@ -88,15 +100,6 @@ begin=$(awk '/^BEGIN:VEVENT/ { b = NR } /^UID:no-start@example.com/ { print b; e
 end=$(awk -v b="$begin" 'NR > b && /^END:VEVENT/ { print NR; exit }' "$f")
 case_ no-dtstart "$f" yes 'DTSTART'
 t "no-dtstart: the message names the UID" line_naming no-dtstart "$f" 'UID no-start@example\.com'
-# in_lines NAME PATH FIRST LAST: the first message on PATH gives a line in [FIRST, LAST].
-in_lines() {
-  local line
-  line=$(grep -F -- "diaryd: $2:" "$TMP/$1.err" | head -1 | cut -d: -f3)
-  [[ "$line" =~ ^[0-9]+$ ]] && [ "$line" -ge "$3" ] && [ "$line" -le "$4" ] && return 0
-  echo "line '$line', expected $3-$4; stderr:"
-  cat "$TMP/$1.err"
-  return 1
-}
 t "no-dtstart: the message names the event's line ($begin-$end)" in_lines no-dtstart "$f" "$begin" "$end"
 listed no-dtstart "$f" '
 u = [o["uid"] for o in d["occurrences"]]
@@ -177,8 +180,13 @@ o = [o for o in d["occurrences"] if o["uid"] == "thirtieth-of-february@example.c
 assert len(o) <= 1, "%d occurrences of a rule that never matches" % len(o)
 ' "at most the DTSTART instance of the never-matching rule is listed"
 
+# An hour-long meeting repeated every second: its occurrences overlap each other.
 f=$BAD/secondly-forever.ics
-case_ secondly-forever "$f" yes 'occurrences|repetitions|too many|SECONDLY'
+case_ secondly-forever "$f" yes 'occurrences|repetitions|too many|SECONDLY|overlap'
+# A one-second event every second since before the window: no overlaps, but
+# tens of thousands of occurrences, each outside working hours at night.
+f=$BAD/secondly-blips.ics
+case_ secondly-blips "$f" yes 'occurrences|repetitions|too many|SECONDLY'
 
 f=$BAD/count-ten-million.ics
 run count-ten-million check --json "${WINDOW[@]}" "$f" "$SAMPLE"

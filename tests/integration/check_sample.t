@@ -12,6 +12,8 @@
 #   Thu 10 Dec URGENT contract signing (PRIORITY 1) 16:00-16:45 clashes with
 #              the weekly 1:1 with Jo (PRIORITY 7) 16:00-16:30
 #   Fri 11 Dec Catch-up with Priya has no location
+# Helpers below are called through t(), which shellcheck cannot follow.
+# shellcheck disable=SC2317
 . tests/integration/lib.sh
 require_basics
 
@@ -48,6 +50,12 @@ for f in d["findings"]:
         assert s["move"] in uids(f), (s["move"], uids(f))
         for slot in s["slots"]:
             assert utc(slot["start"]) < utc(slot["end"]), slot
+'
+
+t "finding keys are unique" json "$TMP/check.out" '
+keys = [f["key"] for f in d["findings"]]
+dup = sorted(k for k in set(keys) if keys.count(k) > 1)
+assert not dup, dup
 '
 
 run occ occurrences --json "${WINDOW[@]}" "$SAMPLE"
@@ -322,14 +330,35 @@ order = [heading_text.index(x) for x in dict.fromkeys(days)]
 assert order == sorted(order), "day headings out of order: %s" % heading_text
 assert re.search(r"\b13 occurrences\b", text), "no occurrence count in the summary"
 '
-t "text output: --color=never has no escape codes" bash -c "! grep -q \$'\\x1b' '$TMP/text.out' || { grep -m3 \$'\\x1b' '$TMP/text.out' | cat -v; false; }"
+t "text output: --color=never has no escape codes" no_escapes "$TMP/text.out" "Tuesday 8 December 2026"
 run colour check --color=always "${WINDOW[@]}" "$SAMPLE"
-t "text output: --color=always has escape codes" bash -c "grep -q \$'\\x1b\\[' '$TMP/colour.out' || { echo 'no ESC [ in:'; head -5 '$TMP/colour.out'; false; }"
+t "text output: --color=always has escape codes" has_escapes "$TMP/colour.out"
+uncoloured_is() { diff <(sed "s/$ESC\[[0-9;]*m//g" "$1") "$2"; }
 t "text output: --color=always without its escape codes is the --color=never text" \
-  bash -c "diff <(sed 's/\\x1b\\[[0-9;]*m//g' '$TMP/colour.out') '$TMP/text.out'"
+  uncoloured_is "$TMP/colour.out" "$TMP/text.out"
 run auto check "${WINDOW[@]}" "$SAMPLE"
 t "text output: no escape codes by default when stdout is not a terminal" \
-  bash -c "! grep -q \$'\\x1b' '$TMP/auto.out' || { head -3 '$TMP/auto.out' | cat -v; false; }"
+  no_escapes "$TMP/auto.out" "Tuesday 8 December 2026"
+
+# On a terminal (script(1) gives diaryd one): colour unless NO_COLOR is set.
+on_tty() { # NAME ENV... -- ARGS...: runs diaryd under a pseudo-terminal
+  local name=$1 envs=() cmd
+  shift
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done
+  shift
+  printf -v cmd '%q ' "$DIARYD" "$@"
+  env "${envs[@]}" TERM=xterm timeout "$RUN_TIMEOUT" script -qec "$cmd" /dev/null >"$TMP/$name.out" 2>"$TMP/$name.err"
+}
+if command -v script >/dev/null; then
+  on_tty tty -u NO_COLOR -- check "${WINDOW[@]}" "$SAMPLE"
+  t "on a terminal: colour by default" has_escapes "$TMP/tty.out"
+  on_tty tty_nocolor NO_COLOR=1 -- check "${WINDOW[@]}" "$SAMPLE"
+  t "on a terminal: no colour with NO_COLOR=1" no_escapes "$TMP/tty_nocolor.out" "Tuesday 8 December 2026"
+  on_tty tty_never -u NO_COLOR -- check --color=never "${WINDOW[@]}" "$SAMPLE"
+  t "on a terminal: no colour with --color=never" no_escapes "$TMP/tty_never.out" "Tuesday 8 December 2026"
+else
+  fail "on a terminal: colour by default" "script(1) is missing (apt-get install bsdutils)"
+fi
 
 # ---- determinism ------------------------------------------------------------
 run check2 check --json "${WINDOW[@]}" "$SAMPLE"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # diaryd's command line: usage errors (exit 2, a helpful message on stderr,
 # nothing on stdout), --config and flags over it, --version and help.
+# Helpers below are called through t(), which shellcheck cannot follow.
+# shellcheck disable=SC2317
 . tests/integration/lib.sh
 require_basics
 

@@ -5,7 +5,9 @@
 # then call pass/fail/t/json, and end with `finish`, which prints the TAP
 # plan and exits non-zero if any test failed.  Nothing is ever skipped: a
 # missing binary or tool is a failure.
-
+#
+# Its variables are used by the test files that source it.
+# shellcheck disable=SC2034
 set -u
 
 DIARYD=${DIARYD:-./build/diaryd}
@@ -202,6 +204,23 @@ line_naming() {
 
 # lines_naming NAME TEXT: how many stderr lines contain TEXT (fixed string).
 lines_naming() { grep -cF -- "$2" "$TMP/$1.err"; }
+
+ESC=$'\x1b'
+# has_escapes FILE: FILE holds ANSI escape sequences (colour).
+has_escapes() {
+  grep -q "$ESC\[" "$1" && return 0
+  echo "no escape sequence in $1:"
+  head -3 "$1" | cat -v
+  return 1
+}
+# no_escapes FILE TEXT: FILE holds TEXT and no escape character.
+no_escapes() {
+  grep -qF -- "$2" "$1" || { echo "no '$2' in $1:"; head -3 "$1" | cat -v; return 1; }
+  grep -q "$ESC" "$1" || return 0
+  echo "escape characters in $1:"
+  grep -m3 "$ESC" "$1" | cat -v
+  return 1
+}
 
 # Stops the test file early when the basics are missing.
 require_basics() {
