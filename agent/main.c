@@ -257,6 +257,13 @@ static void write_out(GString *out) {
   fflush(stdout);
 }
 
+/* ReportFlush: long reports go out in chunks instead of piling up. */
+static void flush_out(GString *out, gpointer data) {
+  (void)data;
+  fwrite(out->str, 1, out->len, stdout);
+  g_string_truncate(out, 0);
+}
+
 /* ---- check --------------------------------------------------------------- */
 
 static int cmd_check(int argc, char **argv) {
@@ -278,7 +285,7 @@ static int cmd_check(int argc, char **argv) {
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
   guint omitted = 0;
   g_autoptr(GPtrArray) findings = checks_run_counted(diary, &c.cfg.rules, &omitted);
-  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
+  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c), flush_out, NULL};
   g_autoptr(GString) out = g_string_new(NULL);
   if (c.json)
     report_findings_json(out, &ropts, diary_n_occurrences(diary), findings);
@@ -337,7 +344,7 @@ static int cmd_slots(int argc, char **argv) {
   SlotQuery q = {.duration = dur, .from = s.from, .to = s.to, .location = location,
                  .resources = (const char *const *)resources, .travel = -1, .limit = (guint)limit};
   g_autoptr(GArray) slots = slots_find(diary, &c.cfg.rules, &q);
-  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
+  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c), flush_out, NULL};
   g_autoptr(GString) out = g_string_new(NULL);
   if (c.json)
     report_slots_json(out, &ropts, dur, slots);
@@ -367,7 +374,7 @@ static int cmd_occurrences(int argc, char **argv) {
     return rc;
   }
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
-  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c)};
+  ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c), flush_out, NULL};
   g_autoptr(GString) out = g_string_new(NULL);
   if (c.json)
     report_occurrences_json(out, &ropts, diary);

@@ -943,20 +943,22 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     add_diag(diags, DIAG_ERROR, source, 0, NULL, "not an iCalendar file (no BEGIN:VCALENDAR)");
     return 0;
   }
-  /* libical wants a C string; drop NUL bytes, which iCalendar never has. */
-  g_autofree char *copy = g_malloc(len + 1);
+  /* libical wants a C string of valid UTF-8: drop NUL bytes (iCalendar
+   * never has them) and replace invalid sequences, in one copy. */
+  g_autofree char *valid = g_malloc(len + 1);
   gsize n = 0;
   for (gsize i = 0; i < len; i++)
     if (text[i])
-      copy[n++] = text[i];
-  copy[n] = '\0';
+      valid[n++] = text[i];
+  valid[n] = '\0';
   if (n != len)
     add_diag(diags, DIAG_WARNING, source, 0, NULL, "NUL bytes removed");
-
-  if (!g_utf8_validate(copy, (gssize)n, NULL))
+  if (!g_utf8_validate(valid, (gssize)n, NULL)) {
     add_diag(diags, DIAG_WARNING, source, 0, NULL, "not valid UTF-8: invalid bytes replaced");
-  g_autofree char *valid = g_utf8_make_valid(copy, (gssize)n);
-
+    char *fixed = g_utf8_make_valid(valid, (gssize)n);
+    g_free(valid);
+    valid = fixed;
+  }
 
   gsize vlen = strlen(valid);
   g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(Block));
@@ -1184,6 +1186,77 @@ static gint64 rule_horizon(const Expand *e) {
   return e->to + reach;
 }
 
+/* The common rules, FREQ=DAILY or WEEKLY with at most INTERVAL, COUNT,
+ * WKST and plain BYDAY, generated directly: libical's iterator consults an
+ * ICU calendar at every step, which made these rules most of the cost of
+ * expansion.  Only taken when DTSTART itself matches the rule (so that it
+ * counts as the first instance either way); anything else goes to libical. */
+typedef struct {
+  gboolean weekly;
+  gint64 interval;
+  guint days; /* bit per weekday (Monday = bit 0) */
+  gint64 count; /* 0 = unbounded */
+  gint64 first_day, tod;
+  gint64 week, j; /* weekly: current week start and day within it */
+  gint64 k;       /* daily: current step */
+  gint64 emitted;
+} FastRule;
+
+static int ical_to_weekday(int ical) { return (ical + 5) % 7; } /* libical: Sunday = 1 */
+
+static gboolean fast_rule_init(FastRule *f, const struct icalrecurrencetype *r, gint64 start_local) {
+  if ((r->freq != ICAL_DAILY_RECURRENCE && r->freq != ICAL_WEEKLY_RECURRENCE) || (r->rscale && *r->rscale) ||
+      r->by_second[0] != ICAL_RECURRENCE_ARRAY_MAX || r->by_minute[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+      r->by_hour[0] != ICAL_RECURRENCE_ARRAY_MAX || r->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+      r->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX || r->by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+      r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX || r->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+      r->interval < 1 || r->count < 0)
+    return FALSE;
+  memset(f, 0, sizeof *f);
+  for (int i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+    if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
+      return FALSE;
+    f->days |= 1u << ical_to_weekday(icalrecurrencetype_day_day_of_week(r->by_day[i]));
+  }
+  f->first_day = floor_day(start_local);
+  f->tod = start_local - f->first_day * 86400;
+  int wd0 = days_to_weekday(f->first_day);
+  f->weekly = r->freq == ICAL_WEEKLY_RECURRENCE;
+  if (f->days && !(f->days & (1u << wd0)))
+    return FALSE;
+  if (!f->days) /* no BYDAY: every day, or DTSTART's weekday every week */
+    f->days = f->weekly ? 1u << wd0 : 0x7fu;
+  f->interval = r->interval;
+  f->count = r->count;
+  int wkst = r->week_start == ICAL_NO_WEEKDAY ? 0 : ical_to_weekday(r->week_start);
+  f->week = f->first_day - (wd0 - wkst + 7) % 7;
+  return TRUE;
+}
+
+static gboolean fast_rule_next(FastRule *f, gint64 *local) {
+  if (f->count && f->emitted >= f->count)
+    return FALSE;
+  for (;;) {
+    gint64 day;
+    if (f->weekly) {
+      if (f->j == 7) {
+        f->j = 0;
+        f->week += 7 * f->interval;
+      }
+      day = f->week + f->j++;
+      if (day < f->first_day)
+        continue;
+    } else {
+      day = f->first_day + f->k++ * f->interval;
+    }
+    if (f->days & (1u << days_to_weekday(day))) {
+      f->emitted++;
+      *local = day * 86400 + f->tod;
+      return TRUE;
+    }
+  }
+}
+
 static void expand_rule(Expand *e, const char *rule_text) {
   const Appointment *m = e->series->master;
   struct icalrecurrencetype rule = icalrecurrencetype_from_string(rule_text);
@@ -1214,23 +1287,35 @@ static void expand_rule(Expand *e, const char *rule_text) {
     rule.until = icaltime_null_time();
   }
 
-  struct icaltimetype dtstart = local_seconds_to_icaltime(m->start.local, m->all_day);
-  icalrecur_iterator *it = icalrecur_iterator_new(rule, dtstart);
-  if (!it) {
-    add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid, "RRULE %s not understood: ignored",
-             rule_text);
-    return;
+  FastRule fast;
+  gboolean is_fast = fast_rule_init(&fast, &rule, m->start.local);
+  icalrecur_iterator *it = NULL;
+  if (!is_fast) {
+    it = icalrecur_iterator_new(rule, local_seconds_to_icaltime(m->start.local, m->all_day));
+    if (!it) {
+      add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid,
+               "RRULE %s not understood: ignored", rule_text);
+      return;
+    }
   }
   gint64 horizon = rule_horizon(e);
   guint iterations = 0;
-  for (struct icaltimetype t = icalrecur_iterator_next(it); !icaltime_is_null_time(t);
-       t = icalrecur_iterator_next(it)) {
+  for (;;) {
+    gint64 local;
+    if (is_fast) {
+      if (!fast_rule_next(&fast, &local))
+        break;
+    } else {
+      struct icaltimetype t = icalrecur_iterator_next(it);
+      if (icaltime_is_null_time(t))
+        break;
+      local = icaltime_to_local_seconds(t);
+    }
     if (++iterations > e->limits->max_iterations) {
       add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid,
                "RRULE %s stopped after %u repetitions", rule_text, e->limits->max_iterations);
       break;
     }
-    gint64 local = icaltime_to_local_seconds(t);
     TimeRef r = m->start;
     r.local = local;
     gint64 inst = timeref_instant(&r, e->local);
@@ -1242,7 +1327,8 @@ static void expand_rule(Expand *e, const char *rule_text) {
     if (e->capped)
       break;
   }
-  icalrecur_iterator_free(it);
+  if (it)
+    icalrecur_iterator_free(it);
 }
 
 guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, const ExpandLimits *limits,

@@ -259,32 +259,53 @@ static const Occurrence *should_move(const Occurrence *a, const Occurrence *b) {
   return strcmp(a->series->uid, b->series->uid) > 0 ? a : b;
 }
 
+/* The nearest free slots for the occurrence that should move. */
+static GArray *slots_for(const Diary *diary, const CheckRules *rules, const Occurrence *mover) {
+  if (mover->all_day || mover->end <= mover->start || rules->n_suggestions == 0)
+    return g_array_new(FALSE, FALSE, sizeof(Slot));
+  SlotQuery q = {.duration = mover->end - mover->start,
+                 .from = mover->start - rules->horizon,
+                 .to = mover->start + rules->horizon,
+                 .location = mover->appt->location,
+                 .resources = (const char *const *)mover->appt->rooms,
+                 .travel = mover->appt->travel,
+                 .exclude = mover};
+  /* An appointment outside the owner's busy time (a colleague's booking on
+   * a subscribed calendar) cannot move into the owner's free time: what
+   * helps is when its room is free during working hours. */
+  CheckRules room_only = *rules;
+  if (!mover->busy)
+    room_only.enabled &= (1u << CHECK_RESOURCE) | (1u << CHECK_HOURS) | (1u << CHECK_NOTICE);
+  return slots_nearest(diary, &room_only, &q, mover->start, rules->n_suggestions);
+}
+
 static void suggest(Run *r, Finding *f, const Occurrence *mover) {
   f->move_uid = g_strdup(mover->series->uid);
   f->move_recurrence_id = mover->recurrence_id;
+  f->move_start = mover->start;
+  if (r->rules->defer_suggestions)
+    return;
   GArray *cached = g_hash_table_lookup(r->slot_cache, mover);
   if (!cached) {
-    if (mover->all_day || mover->end <= mover->start || r->rules->n_suggestions == 0) {
-      cached = g_array_new(FALSE, FALSE, sizeof(Slot));
-    } else {
-      SlotQuery q = {.duration = mover->end - mover->start,
-                     .from = mover->start - r->rules->horizon,
-                     .to = mover->start + r->rules->horizon,
-                     .location = mover->appt->location,
-                     .resources = (const char *const *)mover->appt->rooms,
-                     .travel = mover->appt->travel,
-                     .exclude = mover};
-      /* An appointment outside the owner's busy time (a colleague's booking
-       * on a subscribed calendar) cannot move into the owner's free time:
-       * what helps is when its room is free during working hours. */
-      CheckRules room_only = *r->rules;
-      if (!mover->busy)
-        room_only.enabled &= (1u << CHECK_RESOURCE) | (1u << CHECK_HOURS) | (1u << CHECK_NOTICE);
-      cached = slots_nearest(r->diary, &room_only, &q, mover->start, r->rules->n_suggestions);
-    }
+    cached = slots_for(r->diary, r->rules, mover);
     g_hash_table_insert(r->slot_cache, (gpointer)mover, cached);
   }
   f->slots = g_array_copy(cached);
+}
+
+void checks_suggest(const Diary *diary, const CheckRules *rules, Finding *f) {
+  if (!f->move_uid || f->slots)
+    return;
+  guint n = diary_n_occurrences(diary);
+  for (guint i = diary_lower_bound(diary, f->move_start); i < n; i++) {
+    const Occurrence *o = diary_occurrence(diary, i);
+    if (o->start != f->move_start)
+      break;
+    if (o->recurrence_id == f->move_recurrence_id && strcmp(o->series->uid, f->move_uid) == 0) {
+      f->slots = slots_for(diary, rules, o);
+      return;
+    }
+  }
 }
 
 static const char *class_word(PriorityClass c) {

@@ -58,6 +58,7 @@ typedef struct {
   guint n_suggestions;  /* free slots offered with each clash */
   gint64 horizon;       /* how far suggestions may move an appointment, seconds */
   guint max_findings;   /* stop after this many (0 = no limit) */
+  gboolean defer_suggestions; /* leave slots NULL; fill them with checks_suggest() */
 } CheckRules;
 
 /* Sensible defaults: every rule on, 10 min buffer, 30 min travel, Monday to
@@ -90,6 +91,7 @@ typedef struct {
   gint64 gap, required;   /* buffer only, seconds (-1 otherwise) */
   char *move_uid;         /* suggestion: the appointment that should move, or NULL */
   gint64 move_recurrence_id;
+  gint64 move_start;      /* and where it starts now */
   GArray *slots;          /* of Slot, may be empty; NULL without suggestion */
   char *key;              /* stable identity: check, occurrences, day */
 } Finding;
@@ -115,6 +117,11 @@ GPtrArray *checks_run_days(const Diary *diary, const CheckRules *rules, gint64 f
 /* Findings anchored on the given days only (a GArray of gint64, any order,
  * duplicates allowed). */
 GPtrArray *checks_run_dirty(const Diary *diary, const CheckRules *rules, GArray *days);
+
+/* Fills in the free slots of a finding whose suggestion was deferred
+ * (rules->defer_suggestions): an agent re-checking after every change needs
+ * them only for findings that are new. */
+void checks_suggest(const Diary *diary, const CheckRules *rules, Finding *finding);
 
 /* Sorts findings into report order. */
 void checks_sort(GPtrArray *findings);

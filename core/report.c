@@ -85,12 +85,20 @@ static void append_slots_json(GString *out, GArray *slots) {
   g_string_append_c(out, ']');
 }
 
+#define CHUNK (64 * 1024)
+
+static void maybe_flush(GString *out, const ReportOptions *opts) {
+  if (opts->flush && out->len >= CHUNK)
+    opts->flush(out, opts->flush_data);
+}
+
 void report_findings_json(GString *out, const ReportOptions *opts, guint n_occurrences, GPtrArray *findings) {
   g_string_append(out, "{\"window\": ");
   append_window(out, opts);
   g_string_append_printf(out, ",\n \"occurrences\": %u,\n \"findings\": [", n_occurrences);
   for (guint i = 0; i < findings->len; i++) {
     const Finding *f = g_ptr_array_index(findings, i);
+    maybe_flush(out, opts);
     g_string_append(out, i ? ",\n  {" : "\n  {");
     g_string_append(out, "\"check\": ");
     report_append_json_string(out, check_kind_name(f->check));
@@ -191,6 +199,7 @@ void report_findings_text(GString *out, const ReportOptions *opts, guint n_occur
   gint64 last_day = G_MININT64;
   for (guint i = 0; i < findings->len; i++) {
     const Finding *f = g_ptr_array_index(findings, i);
+    maybe_flush(out, opts);
     counts[f->severity]++;
     if (f->day != last_day) {
       if (last_day != G_MININT64)
@@ -295,6 +304,7 @@ void report_occurrences_json(GString *out, const ReportOptions *opts, const Diar
   guint n = diary_n_occurrences(diary);
   for (guint i = 0; i < n; i++) {
     const Occurrence *o = diary_occurrence(diary, i);
+    maybe_flush(out, opts);
     g_string_append(out, i ? ",\n  {\"uid\": " : "\n  {\"uid\": ");
     report_append_json_string(out, o->series->uid);
     g_string_append(out, ", \"recurrence_id\": ");
@@ -322,6 +332,7 @@ void report_occurrences_text(GString *out, const ReportOptions *opts, const Diar
   guint n = diary_n_occurrences(diary);
   for (guint i = 0; i < n; i++) {
     const Occurrence *o = diary_occurrence(diary, i);
+    maybe_flush(out, opts);
     gint64 day = local_day(opts->tz, MAX(o->start, opts->from), NULL);
     if (day != last_day) {
       if (last_day != G_MININT64)

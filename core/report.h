@@ -10,10 +10,16 @@
 #include "checks.h"
 #include "slots.h"
 
+/* Called when the output buffer has grown past a chunk; it writes the text
+ * out (the I/O is the caller's) and may empty the buffer. */
+typedef void (*ReportFlush)(GString *out, gpointer user_data);
+
 typedef struct {
   Zone *tz;          /* zone for the text form and the window */
   gint64 from, to;   /* window instants */
   gboolean colour;   /* ANSI colour in the text form */
+  ReportFlush flush; /* may be NULL: everything stays in the buffer */
+  gpointer flush_data;
 } ReportOptions;
 
 /* RFC 3339 UTC, whole seconds: "2026-03-02T09:00:00Z". */
