@@ -293,7 +293,7 @@ static int cmd_check(int argc, char **argv) {
     report_findings_text(out, &ropts, diary_n_occurrences(diary), findings);
   write_out(out);
   if (omitted)
-    fprintf(stderr, "diaryd: %u more findings left out (at most %u in all, and 200 of one check for the same "
+    fprintf(stderr, "diaryd: %u more findings left out (at most %u in all, and 1000 of one check for the same "
                     "appointment or pair of appointments)\n", omitted, c.cfg.rules.max_findings);
   rc = 0;
   for (guint i = 0; i < findings->len; i++)

@@ -173,7 +173,7 @@ typedef struct {
   const CheckRules *rules;
   GPtrArray *out;
   GHashTable *slot_cache; /* occurrence pointer -> GArray of Slot */
-  GHashTable *pair_counts; /* "check|series|series" -> findings so far */
+  GHashTable *pair_counts; /* PairKey -> findings so far */
   gboolean full;
   guint omitted; /* findings left out by the caps */
 } Run;
@@ -181,7 +181,36 @@ typedef struct {
 /* A pathological series (an event every second) could fill the findings on
  * its own; past this many findings of one check for the same series, or the
  * same two series, the rest are left out. */
-#define MAX_PER_SERIES_PAIR 200
+#define MAX_PER_SERIES_PAIR 1000
+
+typedef struct {
+  CheckKind kind;
+  const Series *a, *b;
+  guint count;
+} PairKey;
+
+static guint pair_hash(gconstpointer p) {
+  const PairKey *k = p;
+  return g_direct_hash(k->a) * 31u + g_direct_hash(k->b) * 7u + (guint)k->kind;
+}
+
+static gboolean pair_equal(gconstpointer x, gconstpointer y) {
+  const PairKey *a = x, *b = y;
+  return a->kind == b->kind && a->a == b->a && a->b == b->b;
+}
+
+static void append_int(GString *s, gint64 v) {
+  char buf[24];
+  int n = 0;
+  guint64 u = v < 0 ? (guint64)(-(v + 1)) + 1 : (guint64)v;
+  do
+    buf[n++] = (char)('0' + u % 10);
+  while ((u /= 10) > 0);
+  if (v < 0)
+    g_string_append_c(s, '-');
+  while (n > 0)
+    g_string_append_c(s, buf[--n]);
+}
 
 static gboolean enabled(const Run *r, CheckKind k) { return (r->rules->enabled & (1u << k)) != 0; }
 
@@ -206,14 +235,17 @@ static Finding *finding_new(Run *r, CheckKind kind, Severity sev, gint64 day, co
     return NULL;
   }
   if (a) {
-    g_autofree char *pair =
-        g_strdup_printf("%d|%p|%p", kind, (const void *)a->series, b ? (const void *)b->series : NULL);
-    guint n = GPOINTER_TO_UINT(g_hash_table_lookup(r->pair_counts, pair));
-    if (n >= MAX_PER_SERIES_PAIR) {
+    PairKey probe = {kind, a->series, b ? b->series : NULL, 0};
+    PairKey *k = g_hash_table_lookup(r->pair_counts, &probe);
+    if (!k) {
+      k = g_memdup2(&probe, sizeof probe);
+      g_hash_table_add(r->pair_counts, k);
+    }
+    if (k->count >= MAX_PER_SERIES_PAIR) {
       r->omitted++;
       return NULL;
     }
-    g_hash_table_insert(r->pair_counts, g_steal_pointer(&pair), GUINT_TO_POINTER(n + 1));
+    k->count++;
   }
   Finding *f = g_new0(Finding, 1);
   f->check = kind;
@@ -231,8 +263,12 @@ static Finding *finding_new(Run *r, CheckKind kind, Severity sev, gint64 day, co
     if (!occs[i])
       continue;
     g_ptr_array_add(f->occurrences, finding_occ(occs[i]));
-    g_string_append_printf(key, "|%s|%s|%" G_GINT64_FORMAT, occs[i]->series->source ? occs[i]->series->source : "",
-                           occs[i]->series->uid, occs[i]->recurrence_id);
+    g_string_append_c(key, '|');
+    g_string_append(key, occs[i]->series->source ? occs[i]->series->source : "");
+    g_string_append_c(key, '|');
+    g_string_append(key, occs[i]->series->uid);
+    g_string_append_c(key, '|');
+    append_int(key, occs[i]->recurrence_id);
   }
   f->key = g_string_free(key, FALSE);
   g_ptr_array_add(r->out, f);
@@ -806,7 +842,7 @@ static GPtrArray *run_days(const Diary *diary, const CheckRules *rules, const gi
                            guint *omitted) {
   Run r = {diary, rules, g_ptr_array_new_with_free_func((GDestroyNotify)finding_free),
            g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref),
-           g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), FALSE, 0};
+           g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL), FALSE, 0};
   for (guint i = 0; i < n_days && !r.full; i++)
     run_day(&r, days[i]);
   g_hash_table_destroy(r.slot_cache);

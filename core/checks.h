@@ -108,7 +108,7 @@ const char *severity_name(Severity severity);
 GPtrArray *checks_run(const Diary *diary, const CheckRules *rules);
 
 /* The same, and how many findings the caps left out (rules->max_findings,
- * and 200 of one check per series or pair of series). */
+ * and 1000 of one check per series or pair of series). */
 GPtrArray *checks_run_counted(const Diary *diary, const CheckRules *rules, guint *omitted);
 
 /* Findings anchored on local days [first_day, last_day]. */

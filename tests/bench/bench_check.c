@@ -89,6 +89,7 @@ int main(int argc, char **argv) {
   double t3 = cpu_ms();
 
   guint conflicts = test_count(findings, CHECK_CONFLICT);
+  guint occurrences = diary_n_occurrences(diary); /* before the edits below change it */
 
   /* Incremental, as the agent does it: replace one object with a moved
    * copy, re-check the days it touched, and work out suggestions for the
@@ -149,7 +150,7 @@ int main(int argc, char **argv) {
   printf("{\"events\": %u, \"occurrences\": %u, \"findings\": %u, \"conflicts\": %u, \"parse_cpu_ms\": %.2f, "
          "\"expand_cpu_ms\": %.2f, \"check_cpu_ms\": %.2f, \"total_cpu_ms\": %.2f, \"incremental_us\": %.1f, "
          "\"incremental_edits\": %d, \"incremental_new_findings\": %u, \"peak_rss_kb\": %ld, \"diagnostics\": %u}\n",
-         events, diary_n_occurrences(diary), findings->len, conflicts, t1 - t0, t2 - t1, t3 - t2, t3 - t0,
+         events, occurrences, findings->len, conflicts, t1 - t0, t2 - t1, t3 - t2, t3 - t0,
          edits > 0 ? inc_total * 1000.0 / edits : 0.0, edits, inc_findings, ru.ru_maxrss, diags->len);
   return 0;
 }

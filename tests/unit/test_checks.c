@@ -7,6 +7,7 @@
  * finding's order), or for workload as its key without the "workload|"
  * prefix ("count|20514"); a row's expectation lists them, separated by
  * spaces, in any order. */
+#include "oracle.h"
 #include "testutil.h"
 
 #include <string.h>
@@ -34,14 +35,6 @@ static const char *const owner_domains[] = {"example.com", NULL};
 
 /* ---- helpers --------------------------------------------------------------- */
 
-#define EXPECT(cond, ...)                                                                                         \
-  do {                                                                                                            \
-    if (!(cond)) {                                                                                                \
-      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
-      g_printerr("# FAILED %s: %s\n", g_test_get_path(), msg_);                                                   \
-      g_test_fail();                                                                                              \
-    }                                                                                                             \
-  } while (0)
 
 static void parse_into(TestDiary *t, const char *source, const char *vevents) {
   g_autofree char *ics = test_calendar(vevents);
@@ -134,138 +127,6 @@ static const Occurrence *find_occurrence(const Diary *d, const char *uid, gint64
   return NULL;
 }
 
-/* ---- an independent reading of the rules, for checking slots ---------------- */
-
-/* Trimmed, case-folded, white space collapsed; NULL when blank. */
-static char *norm_place(const char *text) {
-  if (!text)
-    return NULL;
-  g_autofree char *folded = g_utf8_casefold(text, -1);
-  g_auto(GStrv) words = g_strsplit_set(folded, " \t\r\n", -1);
-  GString *s = g_string_new(NULL);
-  for (char **w = words; *w; w++)
-    if (**w)
-      g_string_append_printf(s, "%s%s", s->len ? " " : "", *w);
-  if (s->len == 0) {
-    g_string_free(s, TRUE);
-    return NULL;
-  }
-  return g_string_free(s, FALSE);
-}
-
-static gboolean is_link(const char *text) {
-  return text && (strstr(text, "://") || g_str_has_prefix(text, "tel:") || g_str_has_prefix(text, "sip:"));
-}
-
-/* Rooms and equipment an appointment (or a query) books, normalised. */
-static GPtrArray *room_keys(const char *location, const char *const *resources, const GPtrArray *attendees) {
-  GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-  char *k;
-  if (!is_link(location) && (k = norm_place(location)))
-    g_ptr_array_add(keys, k);
-  for (const char *const *r = resources; r && *r; r++)
-    if ((k = norm_place(*r)))
-      g_ptr_array_add(keys, k);
-  for (guint i = 0; attendees && i < attendees->len; i++) {
-    const Attendee *a = g_ptr_array_index(attendees, i);
-    if ((a->cutype != CUTYPE_ROOM && a->cutype != CUTYPE_RESOURCE) || a->partstat == PARTSTAT_DECLINED)
-      continue;
-    if ((k = norm_place(a->cn)))
-      g_ptr_array_add(keys, k);
-    if ((k = norm_place(a->email)))
-      g_ptr_array_add(keys, k);
-  }
-  return keys;
-}
-
-static gboolean keys_meet(const GPtrArray *a, const GPtrArray *b) {
-  for (guint i = 0; i < a->len; i++)
-    for (guint j = 0; j < b->len; j++)
-      if (strcmp(g_ptr_array_index(a, i), g_ptr_array_index(b, j)) == 0)
-        return TRUE;
-  return FALSE;
-}
-
-static gint64 required_gap(const CheckRules *rules, const char *before, const char *after, gint64 after_travel) {
-  g_autofree char *a = norm_place(before);
-  g_autofree char *b = norm_place(after);
-  gint64 need = (a && b && strcmp(a, b) != 0) ? rules->travel : rules->buffer;
-  return MAX(need, after_travel);
-}
-
-static void local_day_minute(const Diary *d, gint64 instant, gint64 *day, gint64 *minute) {
-  gint64 local = zone_to_local(diary_options(d)->tz, instant);
-  *day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-  *minute = (local - *day * 86400) / 60;
-}
-
-/* Inside the working hours of the start day (an end at the next local
- * midnight counts as 24:00). */
-static gboolean in_hours(const Diary *d, const CheckRules *rules, gint64 s, gint64 e) {
-  gint64 day, minute, eday, eminute;
-  local_day_minute(d, s, &day, &minute);
-  local_day_minute(d, e, &eday, &eminute);
-  if (e > s && eday == day + 1 && eminute == 0) {
-    eday = day;
-    eminute = 24 * 60;
-  }
-  const WorkHours *wh = &rules->hours[((day % 7) + 7 + 3) % 7]; /* 1970-01-01 was a Thursday */
-  return wh->start != wh->end && eday == day && minute >= wh->start && eminute <= wh->end;
-}
-
-typedef struct {
-  gint64 s, e;
-} Span;
-
-static gint span_compare(gconstpointer a, gconstpointer b) {
-  gint64 x = ((const Span *)a)->s, y = ((const Span *)b)->s;
-  return x < y ? -1 : x > y;
-}
-
-/* The day's limits once [s, e) is booked (`skip` and its copies left out). */
-static gboolean workload_ok(const Diary *d, const CheckRules *rules, gint64 s, gint64 e, const Occurrence *skip) {
-  gint64 day = diary_day_of(d, s);
-  gint64 ds = diary_day_start(d, day), de = diary_day_start(d, day + 1);
-  g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(Span));
-  guint count = 1;
-  Span extra = {MAX(s, ds), MIN(e, de)};
-  g_array_append_val(spans, extra);
-  for (guint i = 0; i < diary_n_occurrences(d); i++) {
-    const Occurrence *o = diary_occurrence(d, i);
-    if ((skip && (o == skip || (strcmp(o->series->uid, skip->series->uid) == 0 &&
-                                o->recurrence_id == skip->recurrence_id && o->start == skip->start))) ||
-        o->all_day || o->end <= o->start || !diary_is_busy(d, o) || o->end <= ds || o->start >= de)
-      continue;
-    count += o->start >= ds;
-    Span sp = {MAX(o->start, ds), MIN(o->end, de)};
-    g_array_append_val(spans, sp);
-  }
-  g_array_sort(spans, span_compare);
-  gint64 busy = 0, cur_s = 0, cur_e = G_MININT64, run_s = 0, run_e = G_MININT64, longest = 0;
-  for (guint i = 0; i < spans->len; i++) {
-    Span sp = g_array_index(spans, Span, i);
-    if (sp.s > cur_e) {
-      if (cur_e != G_MININT64)
-        busy += cur_e - cur_s;
-      cur_s = sp.s;
-      cur_e = sp.e;
-    } else {
-      cur_e = MAX(cur_e, sp.e);
-    }
-    if (run_e == G_MININT64 || sp.s - run_e >= rules->break_length) {
-      run_s = sp.s;
-      run_e = sp.e;
-    } else {
-      run_e = MAX(run_e, sp.e);
-    }
-    longest = MAX(longest, run_e - run_s);
-  }
-  if (cur_e != G_MININT64)
-    busy += cur_e - cur_s;
-  return !(rules->max_per_day && count > rules->max_per_day) &&
-         !(rules->max_busy_per_day && busy > rules->max_busy_per_day) &&
-         !(rules->break_after && longest > rules->break_after);
-}
 
 /* ---- suggestion oracle ------------------------------------------------------ */
 
@@ -275,13 +136,13 @@ static gboolean same_appointment(const Occurrence *a, const Occurrence *b) {
 }
 
 static GPtrArray *appt_rooms(const Appointment *a) {
-  return room_keys(a->location, (const char *const *)a->resources, a->attendees);
+  return oracle_room_keys(a->location, (const char *const *)a->resources, a->attendees);
 }
 
 /* What the mover books besides its LOCATION (RESOURCES, room attendees by
  * name and address), as a NULL-terminated list for a SlotQuery. */
 static GPtrArray *mover_resources(const Appointment *a) {
-  GPtrArray *out = room_keys(NULL, (const char *const *)a->resources, a->attendees);
+  GPtrArray *out = oracle_room_keys(NULL, (const char *const *)a->resources, a->attendees);
   g_ptr_array_add(out, NULL);
   return out;
 }
@@ -297,8 +158,8 @@ static void verify_slot(const Diary *d, const CheckRules *rules, const Occurrenc
   EXPECT(((zone_to_local(tz, slot->start) % step) + step) % step == 0, "%s: slot %s is off the %" G_GINT64_FORMAT
          " s grid", label, when, step);
   EXPECT(slot->start >= rules->now + rules->notice, "%s: slot %s is inside the notice period", label, when);
-  EXPECT(in_hours(d, rules, slot->start, slot->end), "%s: slot %s is outside working hours", label, when);
-  EXPECT(workload_ok(d, rules, slot->start, slot->end, mover), "%s: slot %s breaks a workload limit", label, when);
+  EXPECT(oracle_in_hours(d, rules, slot->start, slot->end), "%s: slot %s is outside working hours", label, when);
+  EXPECT(oracle_workload_ok(d, rules, slot->start, slot->end, mover), "%s: slot %s breaks a workload limit", label, when);
   g_autoptr(GPtrArray) res = mover_resources(m);
   SlotQuery q = {.duration = mover->end - mover->start,
                  .from = slot->start,
@@ -318,19 +179,19 @@ static void verify_slot(const Diary *d, const CheckRules *rules, const Occurrenc
     gboolean overlap = o->start < slot->end && o->end > slot->start && o->end > o->start;
     if (overlap && o->appt->status != STATUS_CANCELLED) {
       g_autoptr(GPtrArray) theirs = appt_rooms(o->appt);
-      EXPECT(!keys_meet(mine, theirs), "%s: slot %s books a room or resource that %s holds then", label, when,
+      EXPECT(!oracle_keys_meet(mine, theirs), "%s: slot %s books a room or resource that %s holds then", label, when,
              o->series->uid);
     }
     if (!diary_is_busy(d, o))
       continue;
     EXPECT(!overlap, "%s: slot %s overlaps busy %s", label, when, o->series->uid);
     if (o->end <= slot->start) {
-      gint64 need = required_gap(rules, o->appt->location, m->location, m->travel);
+      gint64 need = oracle_required_gap(rules, o->appt->location, m->location, m->travel);
       EXPECT(slot->start - o->end >= need, "%s: slot %s leaves %" G_GINT64_FORMAT " s after %s, %" G_GINT64_FORMAT
              " s needed", label, when, slot->start - o->end, o->series->uid, need);
     }
     if (o->start >= slot->end) {
-      gint64 need = required_gap(rules, m->location, o->appt->location, o->appt->travel);
+      gint64 need = oracle_required_gap(rules, m->location, o->appt->location, o->appt->travel);
       EXPECT(o->start - slot->end >= need, "%s: slot %s leaves %" G_GINT64_FORMAT " s before %s, %" G_GINT64_FORMAT
              " s needed", label, when, o->start - slot->end, o->series->uid, need);
     }

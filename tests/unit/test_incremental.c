@@ -18,14 +18,6 @@ static const guint32 seeds[] = {SEED, 1, 2, 3, 13};
 #define N_EVENTS 200
 #define N_EDITS 100
 
-#define EXPECT(cond, ...)                                                                                         \
-  do {                                                                                                            \
-    if (!(cond)) {                                                                                                \
-      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
-      g_printerr("# FAILED %s: %s\n", g_test_get_path(), msg_);                                                   \
-      g_test_fail();                                                                                              \
-    }                                                                                                             \
-  } while (0)
 
 static const char *const owners[] = {"me@example.com", NULL};
 static const char *const owner_domains[] = {"example.com", NULL};

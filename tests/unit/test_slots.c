@@ -3,6 +3,7 @@
  * Diaries cover 2026-02-23 to 2026-04-06; rows use UTC and Monday
  * 2026-03-02 unless noted.  Expected slots are listed by start, as UTC
  * instants separated by spaces. */
+#include "oracle.h"
 #include "testutil.h"
 
 #include <string.h>
@@ -25,14 +26,6 @@ static const char *const owners[] = {"me@example.com", NULL};
 static const char *const projector[] = {"Projector", NULL};
 static const char *const flipchart[] = {"Flipchart", NULL};
 
-#define EXPECT(cond, ...)                                                                                         \
-  do {                                                                                                            \
-    if (!(cond)) {                                                                                                \
-      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
-      g_printerr("# FAILED %s: %s\n", g_test_get_path(), msg_);                                                   \
-      g_test_fail();                                                                                              \
-    }                                                                                                             \
-  } while (0)
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -80,138 +73,6 @@ static void check_shape(GArray *slots, gint64 duration) {
   }
 }
 
-/* ---- an independent reading of the rules, for checking slots ---------------- */
-
-/* Trimmed, case-folded, white space collapsed; NULL when blank. */
-static char *norm_place(const char *text) {
-  if (!text)
-    return NULL;
-  g_autofree char *folded = g_utf8_casefold(text, -1);
-  g_auto(GStrv) words = g_strsplit_set(folded, " \t\r\n", -1);
-  GString *s = g_string_new(NULL);
-  for (char **w = words; *w; w++)
-    if (**w)
-      g_string_append_printf(s, "%s%s", s->len ? " " : "", *w);
-  if (s->len == 0) {
-    g_string_free(s, TRUE);
-    return NULL;
-  }
-  return g_string_free(s, FALSE);
-}
-
-static gboolean is_link(const char *text) {
-  return text && (strstr(text, "://") || g_str_has_prefix(text, "tel:") || g_str_has_prefix(text, "sip:"));
-}
-
-/* Rooms and equipment an appointment (or a query) books, normalised. */
-static GPtrArray *room_keys(const char *location, const char *const *resources, const GPtrArray *attendees) {
-  GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-  char *k;
-  if (!is_link(location) && (k = norm_place(location)))
-    g_ptr_array_add(keys, k);
-  for (const char *const *r = resources; r && *r; r++)
-    if ((k = norm_place(*r)))
-      g_ptr_array_add(keys, k);
-  for (guint i = 0; attendees && i < attendees->len; i++) {
-    const Attendee *a = g_ptr_array_index(attendees, i);
-    if ((a->cutype != CUTYPE_ROOM && a->cutype != CUTYPE_RESOURCE) || a->partstat == PARTSTAT_DECLINED)
-      continue;
-    if ((k = norm_place(a->cn)))
-      g_ptr_array_add(keys, k);
-    if ((k = norm_place(a->email)))
-      g_ptr_array_add(keys, k);
-  }
-  return keys;
-}
-
-static gboolean keys_meet(const GPtrArray *a, const GPtrArray *b) {
-  for (guint i = 0; i < a->len; i++)
-    for (guint j = 0; j < b->len; j++)
-      if (strcmp(g_ptr_array_index(a, i), g_ptr_array_index(b, j)) == 0)
-        return TRUE;
-  return FALSE;
-}
-
-static gint64 required_gap(const CheckRules *rules, const char *before, const char *after, gint64 after_travel) {
-  g_autofree char *a = norm_place(before);
-  g_autofree char *b = norm_place(after);
-  gint64 need = (a && b && strcmp(a, b) != 0) ? rules->travel : rules->buffer;
-  return MAX(need, after_travel);
-}
-
-static void local_day_minute(const Diary *d, gint64 instant, gint64 *day, gint64 *minute) {
-  gint64 local = zone_to_local(diary_options(d)->tz, instant);
-  *day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-  *minute = (local - *day * 86400) / 60;
-}
-
-/* Inside the working hours of the start day (an end at the next local
- * midnight counts as 24:00). */
-static gboolean in_hours(const Diary *d, const CheckRules *rules, gint64 s, gint64 e) {
-  gint64 day, minute, eday, eminute;
-  local_day_minute(d, s, &day, &minute);
-  local_day_minute(d, e, &eday, &eminute);
-  if (e > s && eday == day + 1 && eminute == 0) {
-    eday = day;
-    eminute = 24 * 60;
-  }
-  const WorkHours *wh = &rules->hours[((day % 7) + 7 + 3) % 7]; /* 1970-01-01 was a Thursday */
-  return wh->start != wh->end && eday == day && minute >= wh->start && eminute <= wh->end;
-}
-
-typedef struct {
-  gint64 s, e;
-} Span;
-
-static gint span_compare(gconstpointer a, gconstpointer b) {
-  gint64 x = ((const Span *)a)->s, y = ((const Span *)b)->s;
-  return x < y ? -1 : x > y;
-}
-
-/* The day's limits once [s, e) is booked (`skip` and its copies left out). */
-static gboolean workload_ok(const Diary *d, const CheckRules *rules, gint64 s, gint64 e, const Occurrence *skip) {
-  gint64 day = diary_day_of(d, s);
-  gint64 ds = diary_day_start(d, day), de = diary_day_start(d, day + 1);
-  g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(Span));
-  guint count = 1;
-  Span extra = {MAX(s, ds), MIN(e, de)};
-  g_array_append_val(spans, extra);
-  for (guint i = 0; i < diary_n_occurrences(d); i++) {
-    const Occurrence *o = diary_occurrence(d, i);
-    if ((skip && (o == skip || (strcmp(o->series->uid, skip->series->uid) == 0 &&
-                                o->recurrence_id == skip->recurrence_id && o->start == skip->start))) ||
-        o->all_day || o->end <= o->start || !diary_is_busy(d, o) || o->end <= ds || o->start >= de)
-      continue;
-    count += o->start >= ds;
-    Span sp = {MAX(o->start, ds), MIN(o->end, de)};
-    g_array_append_val(spans, sp);
-  }
-  g_array_sort(spans, span_compare);
-  gint64 busy = 0, cur_s = 0, cur_e = G_MININT64, run_s = 0, run_e = G_MININT64, longest = 0;
-  for (guint i = 0; i < spans->len; i++) {
-    Span sp = g_array_index(spans, Span, i);
-    if (sp.s > cur_e) {
-      if (cur_e != G_MININT64)
-        busy += cur_e - cur_s;
-      cur_s = sp.s;
-      cur_e = sp.e;
-    } else {
-      cur_e = MAX(cur_e, sp.e);
-    }
-    if (run_e == G_MININT64 || sp.s - run_e >= rules->break_length) {
-      run_s = sp.s;
-      run_e = sp.e;
-    } else {
-      run_e = MAX(run_e, sp.e);
-    }
-    longest = MAX(longest, run_e - run_s);
-  }
-  if (cur_e != G_MININT64)
-    busy += cur_e - cur_s;
-  return !(rules->max_per_day && count > rules->max_per_day) &&
-         !(rules->max_busy_per_day && busy > rules->max_busy_per_day) &&
-         !(rules->break_after && longest > rules->break_after);
-}
 
 /* ---- slots_find ------------------------------------------------------------- */
 
@@ -588,28 +449,28 @@ static void test_nearest_matches_find(void) {
 /* ---- slots_find against an independent test of each candidate ---------------- */
 
 static gboolean oracle_free(const Diary *d, const CheckRules *rules, gint64 s, gint64 e, const char *location) {
-  if (s < rules->now + rules->notice || !in_hours(d, rules, s, e))
+  if (s < rules->now + rules->notice || !oracle_in_hours(d, rules, s, e))
     return FALSE;
-  g_autoptr(GPtrArray) wanted = room_keys(location, NULL, NULL);
+  g_autoptr(GPtrArray) wanted = oracle_room_keys(location, NULL, NULL);
   for (guint i = 0; i < diary_n_occurrences(d); i++) {
     const Occurrence *o = diary_occurrence(d, i);
     gboolean overlap = o->start < e && o->end > s && o->end > o->start;
     if (overlap && o->appt->status != STATUS_CANCELLED) {
       g_autoptr(GPtrArray) theirs =
-          room_keys(o->appt->location, (const char *const *)o->appt->resources, o->appt->attendees);
-      if (keys_meet(wanted, theirs))
+          oracle_room_keys(o->appt->location, (const char *const *)o->appt->resources, o->appt->attendees);
+      if (oracle_keys_meet(wanted, theirs))
         return FALSE;
     }
     if (!diary_is_busy(d, o))
       continue;
     if (overlap)
       return FALSE;
-    if (o->end <= s && s - o->end < required_gap(rules, o->appt->location, location, -1))
+    if (o->end <= s && s - o->end < oracle_required_gap(rules, o->appt->location, location, -1))
       return FALSE;
-    if (o->start >= e && o->start - e < required_gap(rules, location, o->appt->location, o->appt->travel))
+    if (o->start >= e && o->start - e < oracle_required_gap(rules, location, o->appt->location, o->appt->travel))
       return FALSE;
   }
-  return workload_ok(d, rules, s, e, NULL);
+  return oracle_workload_ok(d, rules, s, e, NULL);
 }
 
 static void test_find_matches_oracle(void) {

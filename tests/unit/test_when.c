@@ -3,16 +3,9 @@
 #include <glib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "when.h"
 
-#define EXPECT(cond, ...)                                                                                         \
-  do {                                                                                                            \
-    if (!(cond)) {                                                                                                \
-      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
-      g_printerr("# FAILED %s: %s\n", g_test_get_path(), msg_);                                                   \
-      g_test_fail();                                                                                              \
-    }                                                                                                             \
-  } while (0)
 
 #define BAD (-1)
 

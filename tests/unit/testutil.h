@@ -10,6 +10,16 @@
 #include "slots.h"
 #include "zones.h"
 
+/* A soft assertion: reports and fails the test, and goes on. */
+#define EXPECT(cond, ...)                                                                                         \
+  do {                                                                                                            \
+    if (!(cond)) {                                                                                                \
+      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
+      g_printerr("# FAILED %s: %s\n", g_test_get_path(), msg_);                                                   \
+      g_test_fail();                                                                                              \
+    }                                                                                                             \
+  } while (0)
+
 /* A fresh Zones over the system zone database. */
 Zones *test_zones(void);
 
