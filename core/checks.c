@@ -303,8 +303,8 @@ static GArray *slots_for(const Diary *diary, const CheckRules *rules, const Occu
                  .from = mover->start - rules->horizon,
                  .to = mover->start + rules->horizon,
                  .location = mover->appt->location,
-                 .resources = (const char *const *)mover->appt->rooms,
                  .travel = mover->appt->travel,
+                 .like = mover->appt,
                  .exclude = mover};
   /* An appointment outside the owner's busy time (a colleague's booking on
    * a subscribed calendar) cannot move into the owner's free time: what

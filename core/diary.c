@@ -30,6 +30,8 @@ struct Diary {
   DiaryOptions opts;
   GHashTable *by_key; /* "source\nuid" -> Series* (owned) */
   Index all, busy;
+  GHashTable *rooms;  /* room key -> Index* of the bookings of that room
+                       * (not cancelled, not zero-length, busy or free) */
   gint64 max_travel;
 };
 
@@ -44,6 +46,11 @@ static void index_init(Index *ix) {
 static void index_clear(Index *ix) {
   g_array_unref(ix->occ);
   g_array_unref(ix->long_occ);
+}
+
+static void index_free(Index *ix) {
+  index_clear(ix);
+  g_free(ix);
 }
 
 static void index_note_long(Index *ix, const Occurrence *o) {
@@ -143,6 +150,7 @@ Diary *diary_new(const DiaryOptions *opts) {
   d->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)series_free);
   index_init(&d->all);
   index_init(&d->busy);
+  d->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)index_free);
   return d;
 }
 
@@ -151,6 +159,7 @@ void diary_free(Diary *diary) {
     return;
   index_clear(&diary->all);
   index_clear(&diary->busy);
+  g_hash_table_destroy(diary->rooms);
   g_hash_table_destroy(diary->by_key);
   g_free(diary);
 }
@@ -225,6 +234,53 @@ static void mark_neighbours(const Diary *diary, const GArray *changed, gint64 re
   }
 }
 
+static gboolean books_a_room(const Occurrence *o) {
+  return o->appt->rooms && o->appt->status != STATUS_CANCELLED && o->end > o->start;
+}
+
+static Index *room_index(Diary *diary, const char *key, gboolean create) {
+  Index *ix = g_hash_table_lookup(diary->rooms, key);
+  if (!ix && create) {
+    ix = g_new0(Index, 1);
+    index_init(ix);
+    g_hash_table_insert(diary->rooms, g_strdup(key), ix);
+  }
+  return ix;
+}
+
+/* Applies `fn` to every room key any component of the series books. */
+static void each_room_key(const Series *s, void (*fn)(Diary *, const char *, gpointer), Diary *diary, gpointer data) {
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i <= (s->overrides ? s->overrides->len : 0); i++) {
+    const Appointment *a = i == 0 ? s->master : g_ptr_array_index(s->overrides, i - 1);
+    for (char **r = a ? a->rooms : NULL; r && *r; r++)
+      if (g_hash_table_add(seen, *r))
+        fn(diary, *r, data);
+  }
+}
+
+static void room_remove(Diary *diary, const char *key, gpointer series) {
+  Index *ix = room_index(diary, key, FALSE);
+  if (ix) {
+    compact(ix->occ, series);
+    compact(ix->long_occ, series);
+  }
+}
+
+/* Merges the occurrences in `mine` (sorted) that book `key`. */
+static void room_add(Diary *diary, const char *key, gpointer mine_) {
+  const GArray *mine = mine_;
+  g_autoptr(GArray) subset = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+  guint hash = g_str_hash(key);
+  for (guint i = 0; i < mine->len; i++) {
+    const Occurrence *o = &g_array_index(mine, Occurrence, i);
+    if (books_a_room(o) && appointment_books(o->appt, key, hash))
+      g_array_append_val(subset, *o);
+  }
+  if (subset->len)
+    index_merge(room_index(diary, key, TRUE), subset, FALSE);
+}
+
 void diary_add(Diary *diary, Series *series, GPtrArray *diags) {
   g_autofree char *key = series_key(series->source, series->uid);
   if (g_hash_table_contains(diary->by_key, key)) {
@@ -240,6 +296,9 @@ void diary_add(Diary *diary, Series *series, GPtrArray *diags) {
     index_append(&diary->all, o);
     if (o->busy)
       index_append(&diary->busy, o);
+    if (books_a_room(o))
+      for (guint r = 0; o->appt->rooms[r]; r++)
+        index_append(room_index(diary, o->appt->rooms[r], TRUE), o);
   }
 }
 
@@ -260,6 +319,7 @@ void diary_replace(Diary *diary, const char *source, const char *uid, Series *se
       compact(indexes[k]->occ, old);
       compact(indexes[k]->long_occ, old);
     }
+    each_room_key(old, room_remove, diary, old);
     if (dirty_days)
       mark_neighbours(diary, gone, reach, dirty_days);
     g_hash_table_remove(diary->by_key, key); /* frees old */
@@ -270,6 +330,7 @@ void diary_replace(Diary *diary, const char *source, const char *uid, Series *se
   g_autoptr(GArray) mine = expand_sorted(diary, series, diags);
   index_merge(&diary->all, mine, FALSE);
   index_merge(&diary->busy, mine, TRUE);
+  each_room_key(series, room_add, diary, mine);
   if (dirty_days)
     mark_neighbours(diary, mine, reach, dirty_days);
 }
@@ -289,6 +350,18 @@ static gboolean cursor_hit(const DiaryCursor *c, const Occurrence *o) {
   return o->start < c->to && (o->end > c->from || (o->end == o->start && o->start >= c->from));
 }
 
+static void cursor_start(DiaryCursor *cursor, const Index *ix, gint64 from, gint64 to) {
+  cursor->index_ = ix;
+  cursor->from = from;
+  cursor->to = to;
+  cursor->phase = ix ? 0 : 2;
+  cursor->index = ix ? index_lower_bound(ix, from - ix->max_short) : 0;
+}
+
+void diary_cursor_init_room(DiaryCursor *cursor, const Diary *diary, const char *room_key, gint64 from, gint64 to) {
+  cursor_start(cursor, g_hash_table_lookup(diary->rooms, room_key), from, to);
+}
+
 void diary_cursor_init(DiaryCursor *cursor, const Diary *diary, gint64 from, gint64 to, gboolean busy_only) {
   const Index *ix = busy_only ? &diary->busy : &diary->all;
   cursor->index_ = ix;
@@ -300,6 +373,8 @@ void diary_cursor_init(DiaryCursor *cursor, const Diary *diary, gint64 from, gin
 
 const Occurrence *diary_cursor_next(DiaryCursor *c) {
   const Index *d = c->index_;
+  if (c->phase == 2)
+    return NULL;
   if (c->phase == 0) {
     for (; c->index < d->occ->len; c->index++) {
       const Occurrence *o = &g_array_index(d->occ, Occurrence, c->index);

@@ -60,6 +60,11 @@ typedef struct {
 void diary_cursor_init(DiaryCursor *cursor, const Diary *diary, gint64 from, gint64 to, gboolean busy_only);
 const Occurrence *diary_cursor_next(DiaryCursor *cursor);
 
+/* Walks the bookings of one room or piece of equipment (a normalised key,
+ * see Appointment.rooms) that overlap [from, to): not cancelled, not
+ * zero-length, whether busy or free. */
+void diary_cursor_init_room(DiaryCursor *cursor, const Diary *diary, const char *room_key, gint64 from, gint64 to);
+
 /* Whether two occurrences are the same instance of the same series. */
 gboolean occurrence_same(const Occurrence *a, const Occurrence *b);
 /* The longest X-APPLE-TRAVEL-DURATION of any occurrence, in seconds (0 if none). */

@@ -21,7 +21,6 @@ typedef struct {
   const SlotQuery *q;
   char *place;  /* normalised q->location */
   GStrv rooms;  /* normalised rooms and equipment the query books */
-  guint *room_hashes;
   gint64 reach; /* largest required gap */
   /* The day day_open() prepared: */
   GArray *blocked; /* of Slot: busy time widened by its gaps, and bookings
@@ -37,20 +36,23 @@ static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, co
   p->diary = diary;
   p->rules = rules;
   p->q = q;
-  p->place = place_normalise(q->location);
   g_autoptr(GPtrArray) rooms = g_ptr_array_new();
-  if (q->location && !place_is_link(q->location) && p->place)
-    g_ptr_array_add(rooms, g_strdup(p->place));
-  for (const char *const *r = q->resources; r && *r; r++) {
-    char *k = place_normalise(*r);
-    if (k)
-      g_ptr_array_add(rooms, k);
+  if (q->like) {
+    p->place = g_strdup(q->like->place);
+    for (char **r = q->like->rooms; r && *r; r++)
+      g_ptr_array_add(rooms, g_strdup(*r));
+  } else {
+    p->place = place_normalise(q->location);
+    if (q->location && !place_is_link(q->location) && p->place)
+      g_ptr_array_add(rooms, g_strdup(p->place));
+    for (const char *const *r = q->resources; r && *r; r++) {
+      char *k = place_normalise(*r);
+      if (k)
+        g_ptr_array_add(rooms, k);
+    }
   }
   g_ptr_array_add(rooms, NULL);
   p->rooms = (GStrv)g_ptr_array_free(g_steal_pointer(&rooms), FALSE);
-  p->room_hashes = g_new(guint, g_strv_length(p->rooms) + 1);
-  for (guint i = 0; p->rooms[i]; i++)
-    p->room_hashes[i] = g_str_hash(p->rooms[i]);
   p->reach = MAX(MAX(MAX(rules->buffer, rules->travel), diary_max_travel(diary)), q->travel);
   p->blocked = g_array_new(FALSE, FALSE, sizeof(Slot));
   p->spans = g_array_new(FALSE, FALSE, sizeof(Slot));
@@ -60,7 +62,6 @@ static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, co
 static void prepared_clear(Prepared *p) {
   g_free(p->place);
   g_strfreev(p->rooms);
-  g_free(p->room_hashes);
   g_array_unref(p->blocked);
   g_array_unref(p->spans);
 }
@@ -68,15 +69,6 @@ static void prepared_clear(Prepared *p) {
 static gboolean on(const CheckRules *rules, CheckKind k) { return (rules->enabled & (1u << k)) != 0; }
 
 static gboolean excluded(const SlotQuery *q, const Occurrence *o) { return occurrence_same(o, q->exclude); }
-
-static gboolean books_room(const Prepared *p, const Appointment *appt) {
-  if (!appt->rooms)
-    return FALSE;
-  for (guint i = 0; p->rooms[i]; i++)
-    if (appointment_books(appt, p->rooms[i], p->room_hashes[i]))
-      return TRUE;
-  return FALSE;
-}
 
 /* The full test of one candidate. */
 static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
@@ -109,14 +101,13 @@ static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
     }
   }
   /* Rooms are booked by free (transparent) appointments too. */
-  if (p->rooms[0] && on(rules, CHECK_RESOURCE)) {
-    diary_cursor_init(&cur, diary, start, end, FALSE);
-    for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;) {
-      if (o->end > o->start && !excluded(p->q, o) && o->appt->status != STATUS_CANCELLED && books_room(p, o->appt)) {
+  for (guint r = 0; p->rooms[r] && on(rules, CHECK_RESOURCE); r++) {
+    diary_cursor_init_room(&cur, diary, p->rooms[r], start, end);
+    for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;)
+      if (!excluded(p->q, o)) {
         *why = CHECK_RESOURCE;
         return FALSE;
       }
-    }
   }
   if (on(rules, CHECK_WORKLOAD)) {
     DayLoad load;
@@ -174,10 +165,10 @@ static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
       continue;
     g_array_append_val(p->blocked, b);
   }
-  if (p->rooms[0] && on(rules, CHECK_RESOURCE)) {
-    diary_cursor_init(&cur, diary, ds, de + p->q->duration, FALSE);
+  for (guint r = 0; p->rooms[r] && on(rules, CHECK_RESOURCE); r++) {
+    diary_cursor_init_room(&cur, diary, p->rooms[r], ds, de + p->q->duration);
     for (const Occurrence *o; (o = diary_cursor_next(&cur)) != NULL;)
-      if (o->end > o->start && !excluded(p->q, o) && o->appt->status != STATUS_CANCELLED && books_room(p, o->appt)) {
+      if (!excluded(p->q, o)) {
         Slot b = {o->start, o->end};
         g_array_append_val(p->blocked, b);
       }

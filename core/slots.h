@@ -17,6 +17,8 @@ typedef struct {
   const char *location;    /* may be NULL */
   const char *const *resources; /* rooms or equipment needed, NULL-terminated, may be NULL */
   gint64 travel;           /* its own X-APPLE-TRAVEL-DURATION in seconds, or -1 (0 = none) */
+  const Appointment *like; /* when set, its normalised place and rooms are used
+                            * instead of location and resources */
   const Occurrence *exclude; /* this occurrence is ignored (it is the one being moved) */
   guint limit;             /* at most this many, 0 = no limit */
 } SlotQuery;

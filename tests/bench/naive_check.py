@@ -49,6 +49,7 @@ def main():
     t0 = time.process_time()
     with open(args.file, "rb") as f:
         calendar = icalendar.Calendar.from_ical(f.read())
+    parse_cpu = time.process_time() - t0
     n_events = len(calendar.walk("VEVENT"))
     occurrences = recurring_ical_events.of(calendar).between(window[0], window[1])
     busy = []
@@ -72,7 +73,7 @@ def main():
     scan_cpu = time.process_time() - t0
 
     result = {"events": n_events, "occurrences": len(occurrences), "busy": n,
-              "conflicts": conflicts, "expand_cpu_s": round(expand_cpu, 3)}
+              "conflicts": conflicts, "parse_cpu_s": round(parse_cpu, 3), "expand_cpu_s": round(expand_cpu, 3)}
     if k < n:
         scan_cpu *= (n * n) / (k * k) if k else 0
         result.update(conflicts=None, scanned=k, conflicts_in_scanned=conflicts,
