@@ -111,7 +111,8 @@ static GOptionContext *new_context(const char *params, const char *summary, Comm
 static void print_diagnostics(GPtrArray *diags) {
   for (guint i = 0; i < diags->len; i++) {
     g_autofree char *line = diagnostic_format(g_ptr_array_index(diags, i));
-    fprintf(stderr, "diaryd: %s\n", line);
+    g_autofree char *clean = report_clean_line(line);
+    fprintf(stderr, "diaryd: %s\n", clean);
   }
   g_ptr_array_set_size(diags, 0);
 }
@@ -176,7 +177,7 @@ static int setup(Common *c, char **paths, gint64 default_days, Setup *s) {
   if (c->max_size) {
     char *end;
     double mb = g_ascii_strtod(c->max_size, &end);
-    if (end == c->max_size || *end || mb <= 0 || mb > 4096) {
+    if (end == c->max_size || *end || mb < 0.001 || mb > 4096) {
       fprintf(stderr, "diaryd: --max-size: \"%s\" is not a size in MB (example: 64)\n", c->max_size);
       return EXIT_USAGE;
     }

@@ -256,6 +256,7 @@ typedef struct {
   const char *uid;
   int line;
   GHashTable *warned_tzids; /* unknown TZIDs already reported for this source */
+  GHashTable *embedded;     /* "calendar|tzid" -> Zone* (or NULL) from VTIMEZONEs */
   GString *lic_errors;      /* libical's complaints about the current VEVENT */
 } ParseCtx;
 
@@ -299,10 +300,29 @@ static const char *param_value(icalproperty *prop, icalparameter_kind kind) {
   return text ? text : icalparameter_get_xvalue(p);
 }
 
+/* The zone a TZID names: a zone database name as written, else the
+ * VTIMEZONE the calendar carries, else a vendor-prefixed or Windows name
+ * mapped to the database.  Embedded definitions are resolved once per
+ * calendar (ctx->embedded). */
+static Zone *embedded_zone(ParseCtx *ctx, const char *tzid);
+
 static Zone *zone_for_tzid(ParseCtx *ctx, const char *tzid) {
-  Zone *zone = zones_resolve(ctx->zones, tzid);
-  if (zone || !ctx->vcal)
+  Zone *zone = zones_lookup_exact(ctx->zones, tzid);
+  if (zone)
     return zone;
+  if (ctx->vcal && ctx->embedded) {
+    g_autofree char *cache_key = g_strdup_printf("%p|%s", (void *)ctx->vcal, tzid);
+    if (g_hash_table_lookup_extended(ctx->embedded, cache_key, NULL, (gpointer *)&zone))
+      return zone ? zone : zones_resolve(ctx->zones, tzid);
+    zone = embedded_zone(ctx, tzid);
+    g_hash_table_insert(ctx->embedded, g_steal_pointer(&cache_key), zone);
+    if (zone)
+      return zone;
+  }
+  return zones_resolve(ctx->zones, tzid);
+}
+
+static Zone *embedded_zone(ParseCtx *ctx, const char *tzid) {
   icaltimezone *embedded = icalcomponent_get_timezone(ctx->vcal, tzid);
   if (!embedded)
     return NULL;
@@ -661,7 +681,10 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
   icalproperty *dtend = icalcomponent_get_first_property(comp, ICAL_DTEND_PROPERTY);
   icalproperty *dur = icalcomponent_get_first_property(comp, ICAL_DURATION_PROPERTY);
   TimeRef end;
-  if (dtend && read_time(ctx, dtend, icalproperty_get_dtend(dtend), &end)) {
+  gboolean end_ok = dtend && read_time(ctx, dtend, icalproperty_get_dtend(dtend), &end);
+  if (dtend && !end_ok)
+    add_diag(ctx->diags, DIAG_WARNING, ctx->source, ctx->line, appt->uid, "invalid DTEND ignored");
+  if (end_ok) {
     if (appt->all_day) {
       gint64 days = (end.local - appt->start.local) / 86400;
       if (end.kind != TREF_DATE || days < 0) {
@@ -782,7 +805,7 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
       g_ptr_array_add(appt->alarms, a);
   }
 
-  appt->place = place_normalise(appt->location);
+  appt->place = place_is_link(appt->location) ? NULL : place_normalise(appt->location);
   appt->rooms = room_keys(appt);
   if (appt->rooms) {
     guint n = g_strv_length(appt->rooms);
@@ -805,8 +828,14 @@ static gboolean newer(const Appointment *a, const Appointment *b) {
   return a->dtstamp > b->dtstamp;
 }
 
-static void add_to_series(GHashTable *by_uid, GPtrArray *order, const char *source, Appointment *appt,
-                          GPtrArray *diags) {
+/* "uid|kind|local|zone" of an override, to find duplicates in O(1). */
+static char *override_key(const Appointment *a) {
+  return g_strdup_printf("%s|%d|%" G_GINT64_FORMAT "|%p", a->uid, a->recurrence_id.kind, a->recurrence_id.local,
+                         (void *)a->recurrence_id.zone);
+}
+
+static void add_to_series(GHashTable *by_uid, GHashTable *by_rid, GPtrArray *order, const char *source,
+                          Appointment *appt, GPtrArray *diags) {
   Series *s = g_hash_table_lookup(by_uid, appt->uid);
   if (!s) {
     s = g_new0(Series, 1);
@@ -829,22 +858,23 @@ static void add_to_series(GHashTable *by_uid, GPtrArray *order, const char *sour
     }
     return;
   }
-  for (guint i = 0; i < s->overrides->len; i++) {
+  g_autofree char *key = override_key(appt);
+  gpointer index;
+  if (g_hash_table_lookup_extended(by_rid, key, NULL, &index)) {
+    guint i = GPOINTER_TO_UINT(index);
     Appointment *o = g_ptr_array_index(s->overrides, i);
-    if (o->recurrence_id.kind == appt->recurrence_id.kind && o->recurrence_id.local == appt->recurrence_id.local &&
-        o->recurrence_id.zone == appt->recurrence_id.zone) {
-      gboolean replace = newer(appt, o);
-      add_diag(diags, DIAG_WARNING, source, appt->line, appt->uid,
-               "duplicate RECURRENCE-ID: the copy at line %d is used", replace ? appt->line : o->line);
-      if (replace) {
-        appointment_free(o);
-        g_ptr_array_index(s->overrides, i) = appt;
-      } else {
-        appointment_free(appt);
-      }
-      return;
+    gboolean replace = newer(appt, o);
+    add_diag(diags, DIAG_WARNING, source, appt->line, appt->uid, "duplicate RECURRENCE-ID: the copy at line %d is used",
+             replace ? appt->line : o->line);
+    if (replace) {
+      appointment_free(o);
+      g_ptr_array_index(s->overrides, i) = appt;
+    } else {
+      appointment_free(appt);
     }
+    return;
   }
+  g_hash_table_insert(by_rid, g_steal_pointer(&key), GUINT_TO_POINTER(s->overrides->len));
   g_ptr_array_add(s->overrides, appt);
 }
 
@@ -973,7 +1003,9 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
     tz_cals[c] = zones_calendar(valid, tz_blocks, c);
 
   GHashTable *by_uid = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_rid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) embedded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) lic_errors = g_string_new(NULL);
   g_autoptr(GPtrArray) order = g_ptr_array_new();
   guint accepted = 0, skipped = 0;
@@ -994,7 +1026,7 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
       continue;
     }
     ParseCtx ctx = {zones, source, diags, b->calendar >= 0 ? tz_cals[b->calendar] : NULL, NULL, b->line,
-                    warned, lic_errors};
+                    warned, embedded, lic_errors};
     Appointment *appt = read_vevent(&ctx, comp);
     icalcomponent_free(comp);
     if (!appt) {
@@ -1002,7 +1034,7 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
       continue;
     }
     accepted++;
-    add_to_series(by_uid, order, source, appt, diags);
+    add_to_series(by_uid, by_rid, order, source, appt, diags);
   }
   for (int c = 0; c < n_calendars; c++)
     if (tz_cals[c])
@@ -1044,13 +1076,20 @@ typedef struct {
   GHashTable *overridden; /* rid instant -> Appointment* (non-RANGE overrides) */
   GPtrArray *futures;     /* THISANDFUTURE overrides, by rid instant ascending */
   GHashTable *seen;       /* rid instants already emitted */
-  gint64 last_end;        /* end of the previous instance emitted */
-  guint self_overlaps;    /* instances that began before the previous one ended */
+  GHashTable *ex_instants; /* EXDATE instants */
+  GHashTable *ex_days;     /* EXDATE dates (local day numbers) */
+  gint64 early;            /* an instance starting before this cannot reach the window */
+  guint cap_diag;          /* index of the "too many occurrences" diagnostic, or G_MAXUINT */
 } Expand;
 
 /* A series whose instances keep overlapping each other (an hour-long event
  * every second) is a fault, and would make every check quadratic. */
 #define MAX_SELF_OVERLAPS 1000u
+
+static int occurrence_by_start(const void *a, const void *b) {
+  gint64 x = ((const Occurrence *)a)->start, y = ((const Occurrence *)b)->start;
+  return x < y ? -1 : x > y;
+}
 
 static gint64 appt_start_instant(const Appointment *a, Zone *local) { return timeref_instant(&a->start, local); }
 
@@ -1077,19 +1116,14 @@ static void emit(Expand *e, const Appointment *appt, gint64 start, gint64 end, g
   if (!overlaps(e, start, end))
     return;
   if (e->added >= e->limits->max_instances) {
-    if (!e->capped)
+    if (!e->capped && e->diags) {
+      e->cap_diag = e->diags->len;
       add_diag(e->diags, DIAG_WARNING, e->series->source, appt->line, e->series->uid,
                "more than %u occurrences in the window: the rest are ignored", e->limits->max_instances);
+    }
     e->capped = TRUE;
     return;
   }
-  if (e->added > 0 && start < e->last_end && ++e->self_overlaps > MAX_SELF_OVERLAPS) {
-    add_diag(e->diags, DIAG_WARNING, e->series->source, appt->line, e->series->uid,
-             "its occurrences keep overlapping each other: stopped after %u", e->added);
-    e->capped = TRUE;
-    return;
-  }
-  e->last_end = end;
   Occurrence occ = {e->series, appt, start, end, rid, appt->all_day, 0};
   g_array_append_val(e->out, occ);
   e->added++;
@@ -1124,22 +1158,18 @@ static void instance(Expand *e, gint64 local_start, gint64 rdate_len) {
   TimeRef t = m->start;
   t.local = local_start;
   gint64 rid = timeref_instant(&t, e->local);
+  if (rid < e->early)
+    return; /* long before the window: nothing to emit, nothing to remember */
   if (g_hash_table_contains(e->seen, &rid))
     return;
   gint64 *key = g_new(gint64, 1);
   *key = rid;
   g_hash_table_add(e->seen, key);
 
-  if (m->exdates) {
-    for (guint i = 0; i < m->exdates->len; i++) {
-      const TimeRef *x = &g_array_index(m->exdates, TimeRef, i);
-      /* A DATE EXDATE removes the instance on that day of the master's wall clock. */
-      gboolean hit = x->kind == TREF_DATE ? floor_day(x->local) == floor_day(local_start)
-                                          : timeref_instant(x, e->local) == rid;
-      if (hit)
-        return;
-    }
-  }
+  /* A DATE EXDATE removes the instance on that day of the master's wall clock. */
+  gint64 day = floor_day(local_start);
+  if (g_hash_table_contains(e->ex_instants, &rid) || g_hash_table_contains(e->ex_days, &day))
+    return;
   gint64 shift;
   const Appointment *o = override_for(e, rid, &shift);
   if (o && !o->this_and_future)
@@ -1267,6 +1297,17 @@ static void expand_rule(Expand *e, const char *rule_text) {
              "RRULE %s can never match: ignored", rule_text);
     return;
   }
+  gboolean sub_daily = rule.freq == ICAL_SECONDLY_RECURRENCE || rule.freq == ICAL_MINUTELY_RECURRENCE ||
+                       rule.freq == ICAL_HOURLY_RECURRENCE;
+  /* libical 3.0 searches these second by second for a matching day, with no
+   * bound: one such rule can stall everything.  No diary needs them. */
+  if (sub_daily && (rule.by_month[0] != ICAL_RECURRENCE_ARRAY_MAX || rule.by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+                    rule.by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX || rule.by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+                    rule.by_day[0] != ICAL_RECURRENCE_ARRAY_MAX || rule.by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX)) {
+    add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid,
+             "RRULE %s (more often than daily, on chosen days) is not supported: ignored", rule_text);
+    return;
+  }
   /* UNTIL is applied here, as an instant (or a local date), so that a UTC
    * UNTIL and a zoned DTSTART compare correctly. */
   gint64 until = G_MAXINT64;
@@ -1296,6 +1337,14 @@ static void expand_rule(Expand *e, const char *rule_text) {
       add_diag(e->diags, DIAG_WARNING, e->series->source, m->line, e->series->uid,
                "RRULE %s not understood: ignored", rule_text);
       return;
+    }
+    /* Sub-daily rules without COUNT: start near the window instead of
+     * stepping from a DTSTART that may be years earlier. */
+    if (sub_daily && rule.count == 0) {
+      gint64 jump = zone_to_local(m->start.kind == TREF_ZONED ? m->start.zone : e->local, e->early) -
+                    2 * 86400;
+      if (jump > m->start.local)
+        icalrecur_iterator_set_start(it, local_seconds_to_icaltime(jump, FALSE));
     }
   }
   gint64 horizon = rule_horizon(e);
@@ -1337,14 +1386,24 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
   guint first_new = out->len;
   Expand e = {series, local, from, to, limits ? limits : &defaults, out, diags, 0, FALSE,
               g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL), g_ptr_array_new(),
-              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL), 0, 0};
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL),
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL),
+              g_hash_table_new_full(rid_key_hash, rid_key_equal, g_free, NULL), G_MININT64, G_MAXUINT};
   const Appointment *m = series->master;
+  if (m && m->exdates) {
+    for (guint i = 0; i < m->exdates->len; i++) {
+      const TimeRef *x = &g_array_index(m->exdates, TimeRef, i);
+      gint64 *v = g_new(gint64, 1);
+      *v = x->kind == TREF_DATE ? floor_day(x->local) : timeref_instant(x, local);
+      g_hash_table_add(x->kind == TREF_DATE ? e.ex_days : e.ex_instants, v);
+    }
+  }
 
   /* Overrides first: each appears at its own time. */
   for (guint i = 0; i < series->overrides->len; i++) {
     const Appointment *o = g_ptr_array_index(series->overrides, i);
     gint64 rid = timeref_instant(&o->recurrence_id, local);
-    if (o->this_and_future && m) {
+    if (o->this_and_future && m && appointment_is_recurring(m)) {
       guint j = 0;
       while (j < e.futures->len &&
              timeref_instant(&((const Appointment *)g_ptr_array_index(e.futures, j))->recurrence_id, local) < rid)
@@ -1355,7 +1414,7 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
       *key = rid;
       g_hash_table_insert(e.overridden, key, (gpointer)o);
     }
-    if (o->this_and_future && m)
+    if (o->this_and_future && m && appointment_is_recurring(m))
       continue; /* instance() applies it to its own instance and the later ones */
     gint64 start = appt_start_instant(o, local);
     Zone *z = o->start.kind == TREF_ZONED ? o->start.zone : (o->start.kind == TREF_UTC ? NULL : local);
@@ -1363,6 +1422,19 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
   }
 
   if (m) {
+    /* How far before the window an instance may start and still reach it:
+     * its own length, or a THISANDFUTURE override's shift and length,
+     * plus a day for DST and nominal days. */
+    gint64 reach = (gint64)m->duration_days * 86400 + m->duration;
+    for (guint i = 0; i < e.futures->len; i++) {
+      const Appointment *f = g_ptr_array_index(e.futures, i);
+      gint64 shift = appt_start_instant(f, local) - timeref_instant(&f->recurrence_id, local);
+      reach = MAX(reach, shift + (gint64)f->duration_days * 86400 + f->duration);
+    }
+    if (m->rdates)
+      for (guint i = 0; i < m->rdates->len; i++)
+        reach = MAX(reach, g_array_index(m->rdates, RDate, i).end);
+    e.early = from - reach - 2 * 86400;
     gboolean recurring = appointment_is_recurring(m);
     /* DTSTART is always the first instance. */
     if (recurring) {
@@ -1411,5 +1483,31 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
   g_hash_table_destroy(e.overridden);
   g_ptr_array_free(e.futures, TRUE);
   g_hash_table_destroy(e.seen);
+  g_hash_table_destroy(e.ex_instants);
+  g_hash_table_destroy(e.ex_days);
+
+  /* A series whose instances keep overlapping each other (an hour-long
+   * event every second) is a fault of the series, and would make every
+   * check quadratic: keep it to the first MAX_SELF_OVERLAPS overlaps. */
+  guint n = out->len - first_new;
+  if (n > MAX_SELF_OVERLAPS) {
+    Occurrence *mine = &g_array_index(out, Occurrence, first_new);
+    qsort(mine, n, sizeof *mine, occurrence_by_start);
+    gint64 max_end = G_MININT64;
+    guint overlaps = 0;
+    for (guint i = 0; i < n; i++) {
+      if (mine[i].start < max_end && ++overlaps > MAX_SELF_OVERLAPS) {
+        /* One cause, one message: this replaces "too many occurrences". */
+        if (e.cap_diag != G_MAXUINT && diags && e.cap_diag < diags->len)
+          g_ptr_array_remove_index(diags, e.cap_diag);
+        add_diag(diags, DIAG_WARNING, series->source, mine[i].appt->line, series->uid,
+                 "its occurrences keep overlapping each other: only the first %u are used", i);
+        g_array_set_size(out, first_new + i);
+        e.added = i;
+        break;
+      }
+      max_end = MAX(max_end, mine[i].end);
+    }
+  }
   return e.added;
 }

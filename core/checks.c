@@ -299,9 +299,12 @@ static const Occurrence *should_move(const Occurrence *a, const Occurrence *b) {
 static GArray *slots_for(const Diary *diary, const CheckRules *rules, const Occurrence *mover) {
   if (mover->all_day || mover->end <= mover->start || rules->n_suggestions == 0)
     return g_array_new(FALSE, FALSE, sizeof(Slot));
+  /* Only where the diary is loaded: past its window every slot would
+   * look free. */
+  const DiaryOptions *opts = diary_options(diary);
   SlotQuery q = {.duration = mover->end - mover->start,
-                 .from = mover->start - rules->horizon,
-                 .to = mover->start + rules->horizon,
+                 .from = MAX(mover->start - rules->horizon, opts->from),
+                 .to = MIN(mover->start + rules->horizon, opts->to),
                  .location = mover->appt->location,
                  .travel = mover->appt->travel,
                  .like = mover->appt,
@@ -354,22 +357,22 @@ static void pair_conflict(Run *r, gint64 day, const Occurrence *a, const Occurre
   const Occurrence *stays = mover == a ? b : a;
   if (enabled(r, CHECK_CONFLICT)) {
     Finding *f = finding_new(r, CHECK_CONFLICT, SEVERITY_ERROR, day, NULL, a, b);
-    if (!f)
-      return;
-    GString *m = g_string_new("Double booking on ");
-    append_date(m, day);
-    g_string_append(m, ": ");
-    append_title(m, a);
-    g_string_append_c(m, ' ');
-    append_span(m, d, a);
-    g_string_append(m, " overlaps ");
-    append_title(m, b);
-    g_string_append_c(m, ' ');
-    append_span(m, d, b);
-    g_string_append(m, "; move ");
-    append_title(m, mover);
-    f->message = g_string_free(m, FALSE);
-    suggest(r, f, mover);
+    if (f) {
+      GString *m = g_string_new("Double booking on ");
+      append_date(m, day);
+      g_string_append(m, ": ");
+      append_title(m, a);
+      g_string_append_c(m, ' ');
+      append_span(m, d, a);
+      g_string_append(m, " overlaps ");
+      append_title(m, b);
+      g_string_append_c(m, ' ');
+      append_span(m, d, b);
+      g_string_append(m, "; move ");
+      append_title(m, mover);
+      f->message = g_string_free(m, FALSE);
+      suggest(r, f, mover);
+    }
   }
   PriorityClass pm = appointment_priority_class(mover->appt), ps = appointment_priority_class(stays->appt);
   if (enabled(r, CHECK_PRIORITY) && ps == PRIORITY_HIGH && pm != PRIORITY_HIGH) {

@@ -215,7 +215,10 @@ static void mark_day(const Diary *diary, GArray *days, gint64 day) {
 }
 
 static void mark_span(const Diary *diary, GArray *days, gint64 start, gint64 end) {
-  gint64 last = diary_day_of(diary, MAX(end, start));
+  /* Clamp first: an occurrence may last far beyond the window. */
+  start = CLAMP(start, diary->opts.from, diary->opts.to - 1);
+  end = CLAMP(MAX(end, start), diary->opts.from, diary->opts.to - 1);
+  gint64 last = diary_day_of(diary, end);
   for (gint64 d = diary_day_of(diary, start); d <= last; d++)
     mark_day(diary, days, d);
 }
@@ -227,8 +230,10 @@ static void mark_neighbours(const Diary *diary, const GArray *changed, gint64 re
   for (guint c = 0; c < changed->len; c++) {
     const Occurrence *o = &g_array_index(changed, Occurrence, c);
     mark_span(diary, days, o->start, o->end);
+    /* Its own travel time may be the longest gap of all. */
+    gint64 r = MAX(reach, o->appt->travel);
     DiaryCursor cur;
-    diary_cursor_init(&cur, diary, o->start - reach, o->end + reach + 1, FALSE);
+    diary_cursor_init(&cur, diary, o->start - r, o->end + r + 1, FALSE);
     for (const Occurrence *x; (x = diary_cursor_next(&cur)) != NULL;)
       mark_day(diary, days, diary_day_of(diary, x->start));
   }
@@ -302,31 +307,43 @@ void diary_add(Diary *diary, Series *series, GPtrArray *diags) {
   }
 }
 
+/* Takes the series stored under `key` out of the diary (and frees it),
+ * marking the days its occurrences touched. */
+static void remove_series(Diary *diary, const char *key, gint64 reach, GArray *dirty_days) {
+  Series *old = g_hash_table_lookup(diary->by_key, key);
+  if (!old)
+    return;
+  g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+  if (dirty_days)
+    for (guint r = 0; r < diary->all.occ->len; r++)
+      if (g_array_index(diary->all.occ, Occurrence, r).series == old)
+        g_array_append_val(gone, g_array_index(diary->all.occ, Occurrence, r));
+  Index *indexes[2] = {&diary->all, &diary->busy};
+  for (int k = 0; k < 2; k++) {
+    compact(indexes[k]->occ, old);
+    compact(indexes[k]->long_occ, old);
+  }
+  each_room_key(old, room_remove, diary, old);
+  if (dirty_days)
+    mark_neighbours(diary, gone, reach, dirty_days);
+  g_hash_table_remove(diary->by_key, key); /* frees old */
+}
+
 void diary_replace(Diary *diary, const char *source, const char *uid, Series *series, gint64 reach,
                    GArray *dirty_days, GPtrArray *diags) {
   index_sort(&diary->all);
   index_sort(&diary->busy);
   g_autofree char *key = series_key(source, uid);
-  Series *old = g_hash_table_lookup(diary->by_key, key);
-  if (old) {
-    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(Occurrence));
-    if (dirty_days)
-      for (guint r = 0; r < diary->all.occ->len; r++)
-        if (g_array_index(diary->all.occ, Occurrence, r).series == old)
-          g_array_append_val(gone, g_array_index(diary->all.occ, Occurrence, r));
-    Index *indexes[2] = {&diary->all, &diary->busy};
-    for (int k = 0; k < 2; k++) {
-      compact(indexes[k]->occ, old);
-      compact(indexes[k]->long_occ, old);
-    }
-    each_room_key(old, room_remove, diary, old);
-    if (dirty_days)
-      mark_neighbours(diary, gone, reach, dirty_days);
-    g_hash_table_remove(diary->by_key, key); /* frees old */
-  }
+  if (series && g_hash_table_lookup(diary->by_key, key) == series)
+    return; /* already there: nothing changes */
+  remove_series(diary, key, reach, dirty_days);
   if (!series)
     return;
-  g_hash_table_insert(diary->by_key, series_key(series->source, series->uid), series);
+  /* The new version may carry another UID that is already in the diary
+   * (an edit that changed the UID): it replaces that one too. */
+  g_autofree char *new_key = series_key(series->source, series->uid);
+  remove_series(diary, new_key, reach, dirty_days);
+  g_hash_table_insert(diary->by_key, g_steal_pointer(&new_key), series);
   g_autoptr(GArray) mine = expand_sorted(diary, series, diags);
   index_merge(&diary->all, mine, FALSE);
   index_merge(&diary->busy, mine, TRUE);

@@ -24,6 +24,10 @@ void report_append_json_string(GString *out, const char *text) {
     g_string_append(out, "null");
     return;
   }
+  /* JSON is UTF-8: file names and the like may not be. */
+  g_autofree char *valid = g_utf8_validate(text, -1, NULL) ? NULL : g_utf8_make_valid(text, -1);
+  if (valid)
+    text = valid;
   g_string_append_c(out, '"');
   for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
     switch (*p) {
@@ -149,14 +153,26 @@ void report_findings_json(GString *out, const ReportOptions *opts, guint n_occur
 
 /* ---- text -------------------------------------------------------------- */
 
+/* Characters that could steer a terminal or reorder the text around them:
+ * C0 and C1 controls, line and paragraph separators, bidi controls. */
+static gboolean unsafe_char(gunichar c) {
+  return g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c;
+}
+
 char *report_clean_line(const char *text) {
   if (!text)
     return g_strdup("");
-  char *s = g_utf8_make_valid(text, -1);
-  for (char *p = s; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      *p = ' ';
-  return s;
+  g_autofree char *valid = g_utf8_make_valid(text, -1);
+  GString *out = g_string_sized_new(strlen(valid));
+  for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    if (unsafe_char(c))
+      g_string_append_c(out, ' ');
+    else
+      g_string_append_len(out, p, g_utf8_next_char(p) - p);
+  }
+  return g_string_free(out, FALSE);
 }
 
 static const char *const wd[7] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};

@@ -42,7 +42,7 @@ static void prepare(Prepared *p, const Diary *diary, const CheckRules *rules, co
     for (char **r = q->like->rooms; r && *r; r++)
       g_ptr_array_add(rooms, g_strdup(*r));
   } else {
-    p->place = place_normalise(q->location);
+    p->place = place_is_link(q->location) ? NULL : place_normalise(q->location);
     if (q->location && !place_is_link(q->location) && p->place)
       g_ptr_array_add(rooms, g_strdup(p->place));
     for (const char *const *r = q->resources; r && *r; r++) {
@@ -69,6 +69,25 @@ static void prepared_clear(Prepared *p) {
 static gboolean on(const CheckRules *rules, CheckKind k) { return (rules->enabled & (1u << k)) != 0; }
 
 static gboolean excluded(const SlotQuery *q, const Occurrence *o) { return occurrence_same(o, q->exclude); }
+
+/* Whether the daily limits still hold with [start, end) booked, on every
+ * day it touches (the prepared day from its arrays, others from the diary). */
+static gboolean workload_allows(const Prepared *p, gint64 start, gint64 end) {
+  gint64 last = diary_day_of(p->diary, end - 1);
+  for (gint64 day = diary_day_of(p->diary, start); day <= last; day++) {
+    DayLoad load;
+    if (diary_day_start(p->diary, day) == p->ds)
+      checks_load_of(p->rules, p->spans, p->count, p->ds, p->de, start, end, &load);
+    else
+      checks_day_load(p->diary, p->rules, day, start, end, p->q->exclude, &load);
+    /* The booking counts as one appointment on the day it starts only. */
+    if (day != diary_day_of(p->diary, start) && load.count > 0)
+      load.count--;
+    if (!checks_load_ok(p->rules, &load))
+      return FALSE;
+  }
+  return TRUE;
+}
 
 /* The full test of one candidate. */
 static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
@@ -109,16 +128,9 @@ static gboolean is_free(const Prepared *p, gint64 start, CheckKind *why) {
         return FALSE;
       }
   }
-  if (on(rules, CHECK_WORKLOAD)) {
-    DayLoad load;
-    if (start >= p->ds && start < p->de)
-      checks_load_of(rules, p->spans, p->count, p->ds, p->de, start, end, &load);
-    else
-      checks_day_load(diary, rules, diary_day_of(diary, start), start, end, p->q->exclude, &load);
-    if (!checks_load_ok(rules, &load)) {
-      *why = CHECK_WORKLOAD;
-      return FALSE;
-    }
+  if (on(rules, CHECK_WORKLOAD) && !workload_allows(p, start, end)) {
+    *why = CHECK_WORKLOAD;
+    return FALSE;
   }
   return TRUE;
 }
@@ -236,14 +248,8 @@ static gboolean day_allows(const Prepared *p, gint64 start) {
     return FALSE;
   if (on(rules, CHECK_HOURS) && !checks_in_hours(p->diary, rules, start, end))
     return FALSE;
-  if (on(rules, CHECK_WORKLOAD)) {
-    DayLoad load;
-    if (start >= p->ds && start < p->de)
-      checks_load_of(rules, p->spans, p->count, p->ds, p->de, start, end, &load);
-    else
-      checks_day_load(p->diary, rules, diary_day_of(p->diary, start), start, end, p->q->exclude, &load);
-    return checks_load_ok(rules, &load);
-  }
+  if (on(rules, CHECK_WORKLOAD))
+    return workload_allows(p, start, end);
   return TRUE;
 }
 

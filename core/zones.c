@@ -33,6 +33,7 @@ struct Zones {
   gpointer user_data;
   GHashTable *by_name; /* owned name -> Zone* or the NOT_FOUND marker */
   GPtrArray *all;      /* owns every Zone */
+  GHashTable *missing; /* names the database does not know */
   Zone *utc;
 };
 
@@ -66,6 +67,7 @@ Zones *zones_new(ZonesLookupFunc lookup, gpointer user_data) {
   zones->user_data = user_data;
   zones->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   zones->all = g_ptr_array_new_with_free_func((GDestroyNotify)zone_free);
+  zones->missing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   zones->utc = zone_new(zones, "UTC", NULL, FALSE);
   return zones;
 }
@@ -74,6 +76,7 @@ void zones_free(Zones *zones) {
   if (!zones)
     return;
   g_hash_table_destroy(zones->by_name);
+  g_hash_table_destroy(zones->missing);
   g_ptr_array_free(zones->all, TRUE);
   g_free(zones);
 }
@@ -110,7 +113,11 @@ static Zone *resolve_iana(Zones *zones, const char *name) {
     return hit == NOT_FOUND ? NULL : hit;
   if (is_utc_name(name))
     return zones->utc;
+  if (g_hash_table_contains(zones->missing, name))
+    return NULL;
   Zone *zone = lookup_iana(zones, name);
+  if (!zone && g_hash_table_size(zones->missing) < 10000)
+    g_hash_table_add(zones->missing, g_strdup(name));
   if (zone && strcmp(zone->name, name) != 0)
     g_hash_table_insert(zones->by_name, g_strdup(name), zone);
   return zone;
@@ -135,9 +142,11 @@ Zone *zones_resolve(Zones *zones, const char *tzid) {
 
   Zone *zone = resolve_iana(zones, name);
   /* Vendor prefixes: "/mozilla.org/20050126_1/Europe/London",
-   * "/freeassociation.sourceforge.net/Tzfile/Europe/London". Try every
-   * suffix after a slash, longest first. */
-  for (const char *p = name; !zone && (p = strchr(p, '/')) != NULL; p++)
+   * "/freeassociation.sourceforge.net/Tzfile/Europe/London": a name that
+   * starts with a slash; try each suffix after a slash, longest first (at
+   * most a few: zone names have at most three parts). */
+  int tries = 0;
+  for (const char *p = name; !zone && name[0] == '/' && tries < 8 && (p = strchr(p, '/')) != NULL; p++, tries++)
     if (p[1])
       zone = resolve_iana(zones, p + 1);
   if (!zone) {
@@ -147,6 +156,12 @@ Zone *zones_resolve(Zones *zones, const char *tzid) {
   }
   g_hash_table_insert(zones->by_name, g_strdup(name), zone ? (gpointer)zone : NOT_FOUND);
   return zone;
+}
+
+Zone *zones_lookup_exact(Zones *zones, const char *tzid) {
+  if (!tzid || !*tzid || strlen(tzid) > 200)
+    return NULL;
+  return resolve_iana(zones, tzid);
 }
 
 Zone *zones_adopt(Zones *zones, const char *key, icaltimezone *ical) {

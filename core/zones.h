@@ -35,6 +35,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Zones, zones_free)
  * resolves it.  Results are cached. */
 Zone *zones_resolve(Zones *zones, const char *tzid);
 
+/* Only a zone database name (or UTC alias) exactly as written, else NULL. */
+Zone *zones_lookup_exact(Zones *zones, const char *tzid);
+
 /* Adopts a zone that is not in the database (a VTIMEZONE carried by a
  * calendar object).  `key` identifies its definition (TZID and content); if
  * a zone with that key exists, `ical` is freed and the existing one returned.
