@@ -99,7 +99,9 @@ rows = [
 check_only = d["expand_cpu_ms"] + d["check_cpu_ms"]
 targets = [
     (f"expand+check CPU < 100 ms ({ms(check_only)})", check_only < 100),
-    (f"total CPU ratio >= 100x ({ratio(n_total, d['total_cpu_ms'])})",
+    (f"expand+check CPU ratio >= 100x ({ratio(n_expand - n['parse_cpu_s'] * 1000 + n_scan, check_only)})",
+     check_only > 0 and (n_expand - n["parse_cpu_s"] * 1000 + n_scan) / check_only >= 100),
+    (f"total CPU ratio, parsing included, >= 100x ({ratio(n_total, d['total_cpu_ms'])})",
      d["total_cpu_ms"] > 0 and n_total / d["total_cpu_ms"] >= 100),
     (f"re-check after one change < 1000 us ({d['incremental_us']:.0f} us)", d["incremental_us"] < 1000),
     (f"peak RSS of diaryd check < 50 MB ({mb(check_rss)})", check_rss < 50 * 1024),
