@@ -698,6 +698,8 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
        * a floating pair keeps its wall-clock difference either way). */
       Zone *utc = NULL;
       gint64 d = timeref_instant(&end, utc) - timeref_instant(&appt->start, utc);
+      if ((end.kind == TREF_FLOATING) != (appt->start.kind == TREF_FLOATING) && end.kind != TREF_DATE)
+        appt->mixed_end = end;
       if (end.kind == TREF_DATE)
         d = end.local - appt->start.local;
       if (d < 0) {
@@ -1096,6 +1098,11 @@ static gint64 appt_start_instant(const Appointment *a, Zone *local) { return tim
 /* End of an instance that starts at wall clock `start_local` (in the zone
  * the appointment's start is read in) and instant `start`. */
 static gint64 instance_end(const Appointment *a, Zone *local, gint64 start, gint64 start_local) {
+  if (a->mixed_end.kind != TREF_NONE) {
+    /* One end floating, one not: the length is known only now. */
+    gint64 len = timeref_instant(&a->mixed_end, local) - timeref_instant(&a->start, local);
+    return start + MAX(len, 0);
+  }
   if (a->all_day || a->duration_days > 0) {
     Zone *z = a->start.kind == TREF_ZONED ? a->start.zone : local;
     if (a->start.kind == TREF_UTC)

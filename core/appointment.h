@@ -98,6 +98,9 @@ typedef struct {
   TimeRef start;
   gboolean all_day;     /* DTSTART is a DATE: duration counts whole days */
   gint64 duration;      /* exact seconds (DTEND - DTSTART, or DURATION's time part) */
+  TimeRef mixed_end;    /* DTEND when exactly one of DTSTART and DTEND is floating:
+                         * the length then depends on the zone floating times are
+                         * read in (kind TREF_NONE otherwise) */
   int duration_days;    /* nominal days (DURATION's day/week part, or all-day length) */
 
   /* Recurrence.  RRULE text, RDATEs and EXDATEs resolved at parse time. */

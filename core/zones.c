@@ -5,8 +5,9 @@
  * one as the *second* instant, both against RFC 5545 §3.3.5, and it costs
  * about 1.4 us a call.  We ask libical only for the offset at a UTC instant
  * and remember each answer as a span [from, to) of constant offset, found by
- * probing a week at a time and bisecting to the second.  Real transitions
- * are weeks apart, so a span is exact; later lookups are a binary search.
+ * probing a week at a time (a day for VTIMEZONEs a calendar carries, which
+ * may be odd) and bisecting to the second.  Real transitions are weeks
+ * apart, so a span is exact; later lookups are a binary search.
  */
 #include "zones.h"
 
@@ -26,6 +27,8 @@ struct Zone {
   gboolean owns_ical;
   GArray *spans;       /* of Span, sorted, disjoint */
   guint last;          /* index of the span that answered last */
+  gint64 probe_step;   /* spacing of offset probes: a week for the database's
+                        * zones, a day for definitions a calendar carries */
 };
 
 struct Zones {
@@ -56,6 +59,7 @@ static Zone *zone_new(Zones *zones, const char *name, icaltimezone *ical, gboole
   zone->ical = ical;
   zone->owns_ical = owns;
   zone->spans = g_array_new(FALSE, FALSE, sizeof(Span));
+  zone->probe_step = owns ? 86400 : PROBE_STEP;
   g_ptr_array_add(zones->all, zone);
   g_hash_table_insert(zones->by_name, g_strdup(zone->name), zone);
   return zone;
@@ -292,7 +296,7 @@ int zone_offset_at(Zone *zone, gint64 instant) {
   Span span = {instant, instant + 1, offset};
   /* Walk back a week at a time, then bisect to the transition. */
   for (gint64 t = instant; span.from > floor && instant - t < PROBE_REACH;) {
-    gint64 probe = MAX(t - PROBE_STEP, floor);
+    gint64 probe = MAX(t - zone->probe_step, floor);
     if (probe == G_MININT64)
       break;
     if (ical_offset(zone, probe) != offset) {
@@ -303,7 +307,7 @@ int zone_offset_at(Zone *zone, gint64 instant) {
     span.from = t = probe;
   }
   for (gint64 t = instant; span.to < ceiling && t - instant < PROBE_REACH;) {
-    gint64 probe = MIN(t + PROBE_STEP, ceiling - 1);
+    gint64 probe = MIN(t + zone->probe_step, ceiling - 1);
     if (probe <= t)
       break;
     if (ical_offset(zone, probe) != offset) {
