@@ -115,12 +115,17 @@ GPtrArray *checks_run_counted(const Diary *diary, const CheckRules *rules, guint
 GPtrArray *checks_run_days(const Diary *diary, const CheckRules *rules, gint64 first_day, gint64 last_day);
 
 /* Findings anchored on the given days only (a GArray of gint64, any order,
- * duplicates allowed). */
+ * duplicates allowed).  Two things a caller keeping findings across edits
+ * must know: the per-series caps count within one run, so a dirty run may
+ * report findings a full run left out; and the suggested slots of findings
+ * kept from before may no longer be free after an edit nearby (within
+ * rules->horizon of it): re-suggest those with checks_suggest(). */
 GPtrArray *checks_run_dirty(const Diary *diary, const CheckRules *rules, GArray *days);
 
 /* Fills in the free slots of a finding whose suggestion was deferred
- * (rules->defer_suggestions): an agent re-checking after every change needs
- * them only for findings that are new. */
+ * (rules->defer_suggestions), or whose slots were cleared to be worked out
+ * again: an agent re-checking after every change needs them only for
+ * findings that are new, or near the change. */
 void checks_suggest(const Diary *diary, const CheckRules *rules, Finding *finding);
 
 /* Sorts findings into report order. */
