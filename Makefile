@@ -12,7 +12,7 @@ WERROR     ?= -Werror
 SANITIZE   ?=
 
 PKGS       := glib-2.0 gio-2.0 libical libxml-2.0 libcurl sqlite3 libnotify libsystemd
-CORE_PKGS  := glib-2.0 libical
+CORE_PKGS  := glib-2.0 libical libxml-2.0
 
 WARN       := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
               -Wno-missing-field-initializers $(WERROR)

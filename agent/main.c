@@ -244,6 +244,13 @@ static Diary *build_diary(Common *c, Setup *s, gint64 from, gint64 to) {
   return diary;
 }
 
+/* Releases what a command built and passes its exit status through. */
+static int finish(Common *c, Setup *s, int rc) {
+  setup_clear(s);
+  common_clear(c);
+  return rc;
+}
+
 static int parse_or_usage(GOptionContext *ctx, int *argc, char ***argv) {
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, argc, argv, &error)) {
@@ -278,11 +285,8 @@ static int cmd_check(int argc, char **argv) {
   Setup s = {0};
   if (rc == 0)
     rc = setup(&c, argv + 1, 90, &s);
-  if (rc) {
-    setup_clear(&s);
-    common_clear(&c);
-    return rc;
-  }
+  if (rc)
+    return finish(&c, &s, rc);
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
   guint omitted = 0;
   g_autoptr(GPtrArray) findings = checks_run_counted(diary, &c.cfg.rules, &omitted);
@@ -300,9 +304,7 @@ static int cmd_check(int argc, char **argv) {
   for (guint i = 0; i < findings->len; i++)
     if (((Finding *)g_ptr_array_index(findings, i))->severity == SEVERITY_ERROR)
       rc = EXIT_FINDINGS;
-  setup_clear(&s);
-  common_clear(&c);
-  return rc;
+  return finish(&c, &s, rc);
 }
 
 /* ---- slots --------------------------------------------------------------- */
@@ -335,11 +337,8 @@ static int cmd_slots(int argc, char **argv) {
   Setup s = {0};
   if (rc == 0)
     rc = setup(&c, argv + 1, 14, &s);
-  if (rc) {
-    setup_clear(&s);
-    common_clear(&c);
-    return rc;
-  }
+  if (rc)
+    return finish(&c, &s, rc);
   /* Neighbours just outside the window still need their buffers. */
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from - 2 * 86400, s.to + 2 * 86400);
   SlotQuery q = {.duration = dur, .from = s.from, .to = s.to, .location = location,
@@ -352,9 +351,7 @@ static int cmd_slots(int argc, char **argv) {
   else
     report_slots_text(out, &ropts, dur, slots);
   write_out(out);
-  setup_clear(&s);
-  common_clear(&c);
-  return 0;
+  return finish(&c, &s, 0);
 }
 
 /* ---- occurrences ----------------------------------------------------------- */
@@ -369,11 +366,8 @@ static int cmd_occurrences(int argc, char **argv) {
   Setup s = {0};
   if (rc == 0)
     rc = setup(&c, argv + 1, 90, &s);
-  if (rc) {
-    setup_clear(&s);
-    common_clear(&c);
-    return rc;
-  }
+  if (rc)
+    return finish(&c, &s, rc);
   g_autoptr(Diary) diary = build_diary(&c, &s, s.from, s.to);
   ReportOptions ropts = {s.tz, s.from, s.to, want_colour(&c), flush_out, NULL};
   g_autoptr(GString) out = g_string_new(NULL);
@@ -382,9 +376,7 @@ static int cmd_occurrences(int argc, char **argv) {
   else
     report_occurrences_text(out, &ropts, diary);
   write_out(out);
-  setup_clear(&s);
-  common_clear(&c);
-  return 0;
+  return finish(&c, &s, 0);
 }
 
 /* ---- dispatch -------------------------------------------------------------- */

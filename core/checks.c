@@ -714,6 +714,28 @@ static void add_day_occurrences(Run *r, Finding *f, gint64 ds, gint64 de) {
   g_ptr_array_sort(f->occurrences, finding_occ_by_start);
 }
 
+/* "Tue 8 Dec 2026: " — the start of every workload message. */
+static GString *day_message(gint64 day) {
+  GString *m = g_string_new(NULL);
+  append_date(m, day);
+  g_string_append(m, ": ");
+  return m;
+}
+
+/* Adds a workload finding for the day (message taken), listing the busy
+ * occurrences in [from, to). */
+static void add_workload(Run *r, gint64 day, const char *what, const char *day_key, gint64 from, gint64 to,
+                         GString *message) {
+  g_autofree char *k = g_strconcat(what, day_key, NULL);
+  Finding *f = finding_new(r, CHECK_WORKLOAD, SEVERITY_WARNING, day, k, NULL, NULL);
+  if (!f) {
+    g_string_free(message, TRUE);
+    return;
+  }
+  f->message = g_string_free(message, FALSE);
+  add_day_occurrences(r, f, from, to);
+}
+
 static void day_workload(Run *r, gint64 day, gint64 ds, gint64 de) {
   DayLoad load;
   load_between(r->diary, r->rules, ds, de, 0, 0, NULL, &load);
@@ -721,51 +743,31 @@ static void day_workload(Run *r, gint64 day, gint64 ds, gint64 de) {
   char day_key[32];
   g_snprintf(day_key, sizeof day_key, "%" G_GINT64_FORMAT, day);
   if (rules->max_per_day && load.count > rules->max_per_day) {
-    g_autofree char *k = g_strconcat("count|", day_key, NULL);
-    Finding *f = finding_new(r, CHECK_WORKLOAD, SEVERITY_WARNING, day, k, NULL, NULL);
-    if (f) {
-      GString *m = g_string_new(NULL);
-      append_date(m, day);
-      g_string_append_printf(m, ": %u appointments (limit %u)", load.count, rules->max_per_day);
-      f->message = g_string_free(m, FALSE);
-      add_day_occurrences(r, f, ds, de);
-    }
+    GString *m = day_message(day);
+    g_string_append_printf(m, "%u appointments (limit %u)", load.count, rules->max_per_day);
+    add_workload(r, day, "count|", day_key, ds, de, m);
   }
   if (rules->max_busy_per_day && load.busy > rules->max_busy_per_day) {
-    g_autofree char *k = g_strconcat("busy|", day_key, NULL);
-    Finding *f = finding_new(r, CHECK_WORKLOAD, SEVERITY_WARNING, day, k, NULL, NULL);
-    if (f) {
-      GString *m = g_string_new(NULL);
-      append_date(m, day);
-      g_string_append(m, ": ");
-      append_duration(m, load.busy);
-      g_string_append(m, " of appointments (limit ");
-      append_duration(m, rules->max_busy_per_day);
-      g_string_append_c(m, ')');
-      f->message = g_string_free(m, FALSE);
-      add_day_occurrences(r, f, ds, de);
-    }
+    GString *m = day_message(day);
+    append_duration(m, load.busy);
+    g_string_append(m, " of appointments (limit ");
+    append_duration(m, rules->max_busy_per_day);
+    g_string_append_c(m, ')');
+    add_workload(r, day, "busy|", day_key, ds, de, m);
   }
   if (rules->break_after && load.longest > rules->break_after) {
-    g_autofree char *k = g_strconcat("break|", day_key, NULL);
-    Finding *f = finding_new(r, CHECK_WORKLOAD, SEVERITY_WARNING, day, k, NULL, NULL);
-    if (f) {
-      GString *m = g_string_new(NULL);
-      append_date(m, day);
-      g_string_append(m, ": ");
-      append_duration(m, load.longest);
-      g_string_append(m, " without a break of ");
-      append_duration(m, rules->break_length);
-      g_string_append(m, " (");
-      append_clock(m, r->diary, load.run_start);
-      g_string_append(m, "\u2013");
-      append_clock(m, r->diary, load.run_end);
-      g_string_append(m, "; a break is due after ");
-      append_duration(m, rules->break_after);
-      g_string_append_c(m, ')');
-      f->message = g_string_free(m, FALSE);
-      add_day_occurrences(r, f, load.run_start, load.run_end);
-    }
+    GString *m = day_message(day);
+    append_duration(m, load.longest);
+    g_string_append(m, " without a break of ");
+    append_duration(m, rules->break_length);
+    g_string_append(m, " (");
+    append_clock(m, r->diary, load.run_start);
+    g_string_append(m, "\u2013");
+    append_clock(m, r->diary, load.run_end);
+    g_string_append(m, "; a break is due after ");
+    append_duration(m, rules->break_after);
+    g_string_append_c(m, ')');
+    add_workload(r, day, "break|", day_key, load.run_start, load.run_end, m);
   }
 }
 

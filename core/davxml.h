@@ -1,0 +1,91 @@
+/* davxml: the WebDAV/CalDAV XML diaryd sends and receives (RFC 4918, 4791,
+ * 6578, 6764; Apple's and CalendarServer's properties).
+ *
+ * Pure: bodies are built in memory and responses parsed from memory.
+ * Every response is hostile: parsing uses libxml2 without network access,
+ * without entity substitution, DTD loading, XInclude or the HUGE option; a
+ * document that has a DOCTYPE is refused before anything is read from it
+ * (libxml2 2.9 expands internal entities on access), and so is one larger
+ * than the caller's limit.  Element names are matched by namespace URI, not
+ * by prefix.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define DAV_NS "DAV:"
+#define CALDAV_NS "urn:ietf:params:xml:ns:caldav"
+#define CS_NS "http://calendarserver.org/ns/"
+#define APPLE_NS "http://apple.com/ns/ical/"
+
+typedef enum {
+  DAVXML_OK,
+  DAVXML_TOO_LARGE,        /* longer than the limit given */
+  DAVXML_NOT_XML,          /* not well-formed */
+  DAVXML_DOCTYPE,          /* has a DOCTYPE: refused */
+  DAVXML_NOT_MULTISTATUS,  /* well-formed, but not the element expected */
+} DavXmlError;
+
+/* Components a calendar accepts (supported-calendar-component-set). */
+enum { DAV_COMP_VEVENT = 1 << 0, DAV_COMP_VTODO = 1 << 1, DAV_COMP_VJOURNAL = 1 << 2 };
+
+/* One DAV:response, with the properties of its 200 propstat (properties in
+ * other propstats are absent) and its own status when it has one (a 404
+ * member in a sync-collection report, a 507 for the request URI). */
+typedef struct {
+  char *href;             /* as sent (percent-encoding kept), never NULL */
+  int status;             /* the response's DAV:status code, 0 if none */
+  char *etag;             /* DAV:getetag, quotes kept */
+  char *calendar_data;    /* CALDAV:calendar-data text */
+  char *displayname;      /* DAV:displayname */
+  char *color;            /* APPLE:calendar-color */
+  char *ctag;             /* CS:getctag */
+  char *sync_token;       /* DAV:sync-token as a property */
+  char *current_user_principal; /* its DAV:href */
+  GPtrArray *calendar_home_set; /* of char*: CALDAV:calendar-home-set hrefs, may be empty */
+  gboolean is_collection; /* resourcetype has DAV:collection */
+  gboolean is_calendar;   /* resourcetype has CALDAV:calendar */
+  guint components;       /* DAV_COMP_* bits; 0 when the property is absent */
+  gboolean sync_collection; /* supported-report-set lists DAV:sync-collection */
+  gboolean calendar_auto_schedule; /* not in the XML: the caller sets it from the DAV header
+                                    * of OPTIONS (davxml_header_has) */
+} DavResponse;
+
+typedef struct {
+  GPtrArray *responses; /* of DavResponse*, in document order */
+  char *sync_token;     /* the multistatus's own DAV:sync-token (RFC 6578), or NULL */
+  gboolean truncated;   /* a response with status 507 (RFC 6578 §3.6): ask again */
+} DavMultistatus;
+
+void dav_multistatus_free(DavMultistatus *ms);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DavMultistatus, dav_multistatus_free)
+
+/* Parses a 207 body.  On DAVXML_OK, *out is set (owned by the caller);
+ * otherwise *out is untouched and *detail (may be NULL) receives a short
+ * explanation for the user. */
+DavXmlError davxml_parse_multistatus(const char *body, gsize len, gsize max_len, DavMultistatus **out,
+                                     char **detail);
+
+/* The precondition a DAV:error body names ("valid-sync-token",
+ * "need-privileges", "no-uid-conflict", ...), local name only; NULL when the
+ * body is not a DAV:error or names none.  Same safety rules. */
+char *davxml_parse_error(const char *body, gsize len, gsize max_len);
+
+/* Whether a DAV header (from OPTIONS) lists calendar-auto-schedule (RFC
+ * 6638) and calendar-access (RFC 4791). */
+gboolean davxml_header_has(const char *dav_header, const char *token);
+
+/* Request bodies (UTF-8 XML, newly allocated). */
+char *davxml_propfind_principal(void);  /* current-user-principal, resourcetype */
+char *davxml_propfind_home(void);       /* calendar-home-set */
+char *davxml_propfind_calendars(void);  /* displayname, resourcetype, color, ctag, sync-token,
+                                         * supported-calendar-component-set, supported-report-set */
+char *davxml_propfind_ctag(void);       /* getctag and sync-token only */
+/* calendar-query for VEVENTs: getetag, with calendar-data when asked, within
+ * [from, to) when from < to (instants; no time-range otherwise). */
+char *davxml_calendar_query(gboolean with_data, gint64 from, gint64 to);
+/* calendar-multiget of these hrefs (XML-escaped here): getetag and calendar-data. */
+char *davxml_multiget(const char *const *hrefs, guint n);
+/* sync-collection (RFC 6578): sync-level 1, getetag; token NULL or "" for
+ * the initial sync; limit 0 for none. */
+char *davxml_sync_collection(const char *token, guint limit);
