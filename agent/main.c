@@ -192,8 +192,7 @@ static int setup(Common *c, char **paths, gint64 default_days, Setup *s) {
     return EXIT_USAGE;
   }
 
-  gint64 today = zone_to_local(s->tz, s->now);
-  today = today >= 0 ? today / 86400 : -((-today + 86399) / 86400);
+  gint64 today = seconds_to_days(zone_to_local(s->tz, s->now));
   s->from_day = today;
   if (c->from && !when_parse_date(c->from, &s->from_day)) {
     fprintf(stderr, "diaryd: --from: \"%s\" is not a date (example: 2026-03-02)\n", c->from);

@@ -1062,9 +1062,6 @@ guint appointments_parse(const char *text, gsize len, const char *source, Zones 
 
 /* ---- expansion ------------------------------------------------------------- */
 
-static gint64 floor_day(gint64 local_seconds) {
-  return local_seconds >= 0 ? local_seconds / 86400 : -((-local_seconds + 86399) / 86400);
-}
 
 typedef struct {
   const Series *series;
@@ -1174,7 +1171,7 @@ static void instance(Expand *e, gint64 local_start, gint64 rdate_len) {
   g_hash_table_add(e->seen, key);
 
   /* A DATE EXDATE removes the instance on that day of the master's wall clock. */
-  gint64 day = floor_day(local_start);
+  gint64 day = seconds_to_days(local_start);
   if (g_hash_table_contains(e->ex_instants, &rid) || g_hash_table_contains(e->ex_days, &day))
     return;
   gint64 shift;
@@ -1255,7 +1252,7 @@ static gboolean fast_rule_init(FastRule *f, const struct icalrecurrencetype *r, 
       return FALSE;
     f->days |= 1u << ical_to_weekday(icalrecurrencetype_day_day_of_week(r->by_day[i]));
   }
-  f->first_day = floor_day(start_local);
+  f->first_day = seconds_to_days(start_local);
   f->tod = start_local - f->first_day * 86400;
   int wd0 = days_to_weekday(f->first_day);
   f->weekly = r->freq == ICAL_WEEKLY_RECURRENCE;
@@ -1322,7 +1319,7 @@ static void expand_rule(Expand *e, const char *rule_text) {
   if (!icaltime_is_null_time(rule.until)) {
     until_date = rule.until.is_date;
     if (until_date)
-      until = floor_day(icaltime_to_local_seconds(rule.until));
+      until = seconds_to_days(icaltime_to_local_seconds(rule.until));
     else if (icaltime_is_utc(rule.until))
       until = icaltime_to_local_seconds(rule.until);
     else {
@@ -1375,7 +1372,7 @@ static void expand_rule(Expand *e, const char *rule_text) {
     TimeRef r = m->start;
     r.local = local;
     gint64 inst = timeref_instant(&r, e->local);
-    if (until != G_MAXINT64 && (until_date ? floor_day(local) > until : inst > until))
+    if (until != G_MAXINT64 && (until_date ? seconds_to_days(local) > until : inst > until))
       break;
     if (inst >= horizon)
       break;
@@ -1401,7 +1398,7 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
     for (guint i = 0; i < m->exdates->len; i++) {
       const TimeRef *x = &g_array_index(m->exdates, TimeRef, i);
       gint64 *v = g_new(gint64, 1);
-      *v = x->kind == TREF_DATE ? floor_day(x->local) : timeref_instant(x, local);
+      *v = x->kind == TREF_DATE ? seconds_to_days(x->local) : timeref_instant(x, local);
       g_hash_table_add(x->kind == TREF_DATE ? e.ex_days : e.ex_instants, v);
     }
   }
@@ -1465,7 +1462,7 @@ guint series_expand(const Series *series, gint64 from, gint64 to, Zone *local, c
           Zone *z = m->start.kind == TREF_ZONED ? m->start.zone : (m->start.kind == TREF_UTC ? NULL : local);
           local_start = zone_to_local(z, inst);
           if (m->all_day)
-            local_start = floor_day(local_start) * 86400;
+            local_start = seconds_to_days(local_start) * 86400;
         }
         instance(&e, local_start, rd->end);
       }

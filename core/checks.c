@@ -118,7 +118,7 @@ static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "
 
 static void local_parts(const Diary *d, gint64 instant, gint64 *day, int *minute) {
   gint64 local = zone_to_local(diary_options(d)->tz, instant);
-  gint64 dd = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+  gint64 dd = seconds_to_days(local);
   *day = dd;
   *minute = (int)((local - dd * 86400) / 60);
 }
@@ -610,7 +610,7 @@ static gboolean workload_counts(const Diary *d, const Occurrence *o, const Occur
   return !o->all_day && o->end > o->start && counts_as_busy(d, o) && !occurrence_same(o, exclude);
 }
 
-static gint slot_by_start(gconstpointer a, gconstpointer b) {
+gint slot_compare_start(gconstpointer a, gconstpointer b) {
   gint64 x = ((const Slot *)a)->start, y = ((const Slot *)b)->start;
   return x < y ? -1 : x > y;
 }
@@ -627,7 +627,7 @@ guint checks_day_spans(const Diary *diary, gint64 ds, gint64 de, const Occurrenc
     Slot sl = {o->start, o->end};
     g_array_append_val(spans, sl);
   }
-  g_array_sort(spans, slot_by_start);
+  g_array_sort(spans, slot_compare_start);
   return count;
 }
 

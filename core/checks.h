@@ -81,6 +81,9 @@ typedef struct {
   gint64 start, end;
 } Slot;
 
+/* Orders Slots by start (for g_array_sort). */
+gint slot_compare_start(gconstpointer a, gconstpointer b);
+
 typedef struct {
   CheckKind check;
   Severity severity;

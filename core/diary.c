@@ -438,7 +438,7 @@ gboolean diary_is_busy(const Diary *diary, const Occurrence *occ) {
 
 gint64 diary_day_of(const Diary *diary, gint64 instant) {
   gint64 local = zone_to_local(diary->opts.tz, instant);
-  return local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+  return seconds_to_days(local);
 }
 
 gint64 diary_day_start(const Diary *diary, gint64 day) { return zone_to_instant(diary->opts.tz, day * 86400); }

@@ -11,7 +11,7 @@
 #define C_DIM "\033[2m"
 
 void report_append_instant(GString *out, gint64 instant) {
-  gint64 days = instant >= 0 ? instant / 86400 : -((-instant + 86399) / 86400);
+  gint64 days = seconds_to_days(instant);
   gint64 rest = instant - days * 86400;
   int y, m, d;
   days_to_civil(days, &y, &m, &d);
@@ -181,7 +181,7 @@ static const char *const mon[12] = {"January", "February", "March",     "April",
 
 static gint64 local_day(Zone *tz, gint64 instant, int *minute) {
   gint64 local = zone_to_local(tz, instant);
-  gint64 day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+  gint64 day = seconds_to_days(local);
   if (minute)
     *minute = (int)((local - day * 86400) / 60);
   return day;

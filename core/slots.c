@@ -145,11 +145,6 @@ gboolean slots_is_free(const Diary *diary, const CheckRules *rules, const SlotQu
   return free;
 }
 
-static gint slot_compare(gconstpointer a, gconstpointer b) {
-  gint64 x = ((const Slot *)a)->start, y = ((const Slot *)b)->start;
-  return x < y ? -1 : x > y;
-}
-
 /* Intervals of the day where a candidate cannot start or run because of a
  * busy occurrence and the gap it needs; sorted and merged into p->blocked. */
 static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
@@ -185,7 +180,7 @@ static void blocked_intervals(Prepared *p, gint64 ds, gint64 de) {
         g_array_append_val(p->blocked, b);
       }
   }
-  g_array_sort(p->blocked, slot_compare);
+  g_array_sort(p->blocked, slot_compare_start);
   guint w = 0;
   for (guint i = 0; i < p->blocked->len; i++) {
     Slot next = g_array_index(p->blocked, Slot, i);
@@ -346,6 +341,6 @@ GArray *slots_nearest(const Diary *diary, const CheckRules *rules, const SlotQue
     }
   }
   prepared_clear(&p);
-  g_array_sort(best, slot_compare);
+  g_array_sort(best, slot_compare_start);
   return best;
 }

@@ -208,6 +208,10 @@ gint64 civil_to_seconds(int year, int month, int day, int hour, int minute, int 
   return civil_to_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
+gint64 seconds_to_days(gint64 seconds) {
+  return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+}
+
 int days_to_weekday(gint64 days) {
   /* 1970-01-01 was a Thursday (3 when Monday = 0). */
   gint64 w = (days + 3) % 7;
@@ -222,7 +226,7 @@ gint64 icaltime_to_local_seconds(struct icaltimetype t) {
 
 struct icaltimetype local_seconds_to_icaltime(gint64 local_seconds, gboolean is_date) {
   struct icaltimetype t = icaltime_null_time();
-  gint64 days = local_seconds >= 0 ? local_seconds / 86400 : -((-local_seconds + 86399) / 86400);
+  gint64 days = seconds_to_days(local_seconds);
   gint64 rest = local_seconds - days * 86400;
   days_to_civil(days, &t.year, &t.month, &t.day);
   if (is_date) {

@@ -63,6 +63,8 @@ void days_to_civil(gint64 days, int *year, int *month, int *day);
 gint64 civil_to_seconds(int year, int month, int day, int hour, int minute, int second);
 /* 0 = Monday ... 6 = Sunday */
 int days_to_weekday(gint64 days);
+/* Seconds (local or UTC) -> day number, rounding down before 1970 too. */
+gint64 seconds_to_days(gint64 seconds);
 /* icaltimetype (date or date-time, zone ignored) -> local seconds. */
 gint64 icaltime_to_local_seconds(struct icaltimetype t);
 struct icaltimetype local_seconds_to_icaltime(gint64 local_seconds, gboolean is_date);
