@@ -30,11 +30,15 @@ CORE_SRC   := $(sort $(wildcard core/*.c))
 AGENT_SRC  := $(sort $(wildcard agent/*.c config/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELP  := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+AGENTT_SRC := $(sort $(wildcard tests/agent/test_*.c))
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:%.c=$(BUILD)/%)
 UNIT_HELP_OBJ := $(UNIT_HELP:%.c=$(BUILD)/%.o)
+AGENTT_BIN := $(AGENTT_SRC:%.c=$(BUILD)/%)
+# Agent tests link every agent object but main's.
+AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 
 DIARYD     := $(BUILD)/diaryd
 
@@ -59,6 +63,16 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_HELP_OBJ) $(BUILD)/libdia
 	$(CC) $(OPT) $(WARN) $(DEFS) $(SANITIZE) -Icore -Itests/unit $(CORE_CFLAGS) $(CFLAGS) -o $@ $< \
 	  $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a $(CORE_LIBS) -lm $(ALL_LDFLAGS)
 
+$(BUILD)/libdiaryagent.a: $(AGENT_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Agent tests (store, http, accounts) link the agent's objects and all libraries.
+$(BUILD)/tests/agent/test_%: tests/agent/test_%.c $(UNIT_HELP_OBJ) $(BUILD)/libdiaryagent.a $(BUILD)/libdiarycore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(UNIT_HELP_OBJ) $(BUILD)/libdiaryagent.a $(BUILD)/libdiarycore.a \
+	  $(PKG_LIBS) -lm $(ALL_LDFLAGS)
+
 $(BUILD)/bench-check: tests/bench/bench_check.c $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a
 	$(CC) $(OPT) $(WARN) $(DEFS) -Icore -Itests/unit $(CORE_CFLAGS) $(CFLAGS) -o $@ $< \
 	  $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a $(CORE_LIBS) -lm
@@ -67,17 +81,18 @@ $(BUILD)/bench-check: tests/bench/bench_check.c $(UNIT_HELP_OBJ) $(BUILD)/libdia
 BUILD_DEBS := build-essential pkg-config libglib2.0-dev libical-dev libxml2-dev libcurl4-openssl-dev \
               libsqlite3-dev libnotify-dev libsystemd-dev tzdata
 TEST_DEBS  := perl python3 python3-icalendar python3-recurring-ical-events valgrind clang \
-              libclang-rt-14-dev cppcheck time
+              libclang-rt-14-dev cppcheck time curl radicale xandikos vdirsyncer python3-aiosmtpd \
+              python3-trustme
 
 deps:
 	@tests/tools/install-deps $(BUILD_DEBS) $(TEST_DEBS)
 
 # ---- tests -----------------------------------------------------------------
-test: all $(UNIT_BIN)
-	DIARYD=$(abspath $(DIARYD)) BUILD=$(BUILD) prove -f $(UNIT_BIN) tests/integration/*.t
+test: all $(UNIT_BIN) $(AGENTT_BIN)
+	DIARYD=$(abspath $(DIARYD)) BUILD=$(BUILD) prove -f $(UNIT_BIN) $(AGENTT_BIN) tests/integration/*.t
 
-unit: $(UNIT_BIN)
-	prove -f $(UNIT_BIN)
+unit: $(UNIT_BIN) $(AGENTT_BIN)
+	prove -f $(UNIT_BIN) $(AGENTT_BIN)
 
 integration: all
 	DIARYD=$(abspath $(DIARYD)) prove -f tests/integration/*.t
@@ -87,8 +102,8 @@ check-asan:
 	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 	@echo "check-asan: no sanitizer report"
 
-valgrind: all $(UNIT_BIN)
-	tests/tools/valgrind-run $(DIARYD) $(UNIT_BIN)
+valgrind: all $(UNIT_BIN) $(AGENTT_BIN)
+	tests/tools/valgrind-run $(DIARYD) $(UNIT_BIN) $(AGENTT_BIN)
 
 bench: all $(BUILD)/bench-check
 	tests/bench/run.sh

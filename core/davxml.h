@@ -24,6 +24,7 @@ typedef enum {
   DAVXML_NOT_XML,          /* not well-formed */
   DAVXML_DOCTYPE,          /* has a DOCTYPE: refused */
   DAVXML_NOT_MULTISTATUS,  /* well-formed, but not the element expected */
+  DAVXML_STOPPED,          /* the response callback asked to stop (streaming) */
 } DavXmlError;
 
 /* Components a calendar accepts (supported-calendar-component-set). */
@@ -65,6 +66,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DavMultistatus, dav_multistatus_free)
  * explanation for the user. */
 DavXmlError davxml_parse_multistatus(const char *body, gsize len, gsize max_len, DavMultistatus **out,
                                      char **detail);
+
+/* Streaming: the body is fed in chunks as it arrives and each DAV:response
+ * is handed to `func` as soon as its end tag has been read, so memory stays
+ * flat whatever the size of the body (a 10,000-event calendar-query).  The
+ * same safety rules apply; `max_len` caps the bytes fed in all.  `func` gets
+ * a response that is freed after the call; it may steal fields (setting
+ * them to NULL).  It returns FALSE to stop: feed() then fails with
+ * DAVXML_STOPPED. */
+typedef gboolean (*DavResponseFunc)(DavResponse *resp, gpointer data);
+typedef struct DavStream DavStream;
+
+DavStream *davxml_stream_new(gsize max_len, DavResponseFunc func, gpointer data);
+void davxml_stream_free(DavStream *stream);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DavStream, davxml_stream_free)
+/* After an error, later calls return the same error. */
+DavXmlError davxml_stream_feed(DavStream *stream, const char *chunk, gsize len, char **detail);
+/* Ends the body.  On DAVXML_OK, *sync_token (may be NULL) gets the
+ * multistatus's DAV:sync-token and *truncated whether a response had
+ * status 507. */
+DavXmlError davxml_stream_finish(DavStream *stream, char **sync_token, gboolean *truncated, char **detail);
 
 /* The precondition a DAV:error body names ("valid-sync-token",
  * "need-privileges", "no-uid-conflict", ...), local name only; NULL when the

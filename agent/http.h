@@ -1,0 +1,103 @@
+/* http: one HTTP client per thread, over a libcurl easy handle that keeps
+ * its connections (and TLS sessions) between requests.
+ *
+ * Safety rules applied to every request, whatever the caller asks:
+ * - TLS peer and host verification always on; an extra CA file may be
+ *   added, never switched off.
+ * - Redirects: at most 5, only to https (or to http when the request was
+ *   http already, for servers on the loopback); credentials are never sent
+ *   to a host other than the one the request was addressed to.
+ * - Connect timeout 20 s; a transfer that moves under 1 byte/s for 60 s is
+ *   abandoned; a response body is capped (counted as it arrives, whatever
+ *   Content-Length says).
+ * - gzip/deflate/brotli accepted; HTTP/2 used when the server offers it.
+ * - Verbose output (--verbose) never shows Authorization, Cookie or
+ *   Set-Cookie lines, nor request or response bodies.
+ *
+ * Errors: HTTP_ERROR with a message naming the method and URL (without any
+ * userinfo).  A server's answer of any status is not an error: it is in the
+ * HttpResponse.  HTTP_ERROR_TEMPORARY marks what a retry may cure.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdio.h>
+
+#define HTTP_ERROR (http_error_quark())
+GQuark http_error_quark(void);
+typedef enum {
+  HTTP_ERROR_TEMPORARY, /* network, timeout, reset, truncated body */
+  HTTP_ERROR_TLS,       /* certificate or TLS failure: not retried */
+  HTTP_ERROR_TOO_LARGE, /* the body passed the cap */
+  HTTP_ERROR_REDIRECT,  /* too many redirects, or to a refused scheme */
+  HTTP_ERROR_ABORTED,   /* the sink refused the data */
+  HTTP_ERROR_FAILED,    /* anything else (bad URL, out of memory) */
+} HttpErrorCode;
+
+#define HTTP_DEFAULT_MAX_BODY (256u * 1024 * 1024)
+
+typedef enum { HTTP_AUTH_NONE, HTTP_AUTH_BASIC, HTTP_AUTH_DIGEST, HTTP_AUTH_BEARER } HttpAuthKind;
+
+typedef struct {
+  const char *ca_file;   /* extra trusted CAs (PEM), NULL for the system's only */
+  gsize max_body;        /* 0 = HTTP_DEFAULT_MAX_BODY */
+  FILE *verbose;         /* headers are traced here when set (secrets removed) */
+  const char *user_agent;/* NULL = "diaryd/VERSION" */
+} HttpOptions;
+
+typedef struct Http Http;
+
+Http *http_new(const HttpOptions *opts);
+void http_free(Http *http);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Http, http_free)
+
+/* Credentials for the requests that follow (copied; wiped on change and
+ * free).  Bearer: `secret` is the access token, `user` unused. */
+void http_set_auth(Http *http, HttpAuthKind kind, const char *user, const char *secret);
+
+/* Receives the body of a 2xx response as it arrives, instead of
+ * HttpResponse.body; returns FALSE to abort the transfer. */
+typedef gboolean (*HttpSink)(const char *chunk, gsize len, gpointer data);
+
+typedef struct {
+  const char *method;       /* "GET", "PROPFIND", "REPORT", "POST", ... */
+  const char *url;
+  const char *depth;        /* Depth header value, or NULL */
+  const char *content_type; /* for the body; NULL = "application/xml; charset=utf-8" */
+  const char *body;         /* NULL for none */
+  gsize body_len;           /* 0 = strlen(body) */
+  const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+  gboolean no_redirects;    /* do not follow 3xx (the response carries Location) */
+  gboolean no_auth;         /* send no credentials (token endpoints) */
+  HttpSink sink;
+  gpointer sink_data;
+} HttpRequest;
+
+typedef struct {
+  long status;
+  GString *body;          /* the body when there was no sink or the status was not 2xx */
+  char *location;         /* Location of a 3xx that was not followed */
+  char *effective_url;    /* the URL finally answered, after redirects */
+  char *dav;              /* the DAV header (OPTIONS) */
+  char *content_type;
+  char *www_authenticate;
+  gint64 retry_after;     /* seconds from now, clamped to [1, 6 h]; -1 when absent or unreadable */
+  int redirects;
+} HttpResponse;
+
+void http_response_clear(HttpResponse *resp);
+
+/* Sends one request and waits for the whole answer.  On TRUE `resp` holds
+ * the answer (clear it afterwards); on FALSE `resp` is empty. */
+gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Retry-After as seconds from `now`: delta-seconds or an HTTP-date;
+ * -1 when unreadable; clamped to [1, 6 h]. */
+gint64 http_parse_retry_after(const char *value, gint64 now);
+
+/* The URL with any userinfo and query removed, for messages. */
+char *http_url_for_display(const char *url);
+
+/* `ref` (an href or URL from a server) resolved against `base`. NULL when
+ * it cannot be. */
+char *http_resolve(const char *base, const char *ref);

@@ -1,0 +1,168 @@
+/* store: diaryd's local state, one SQLite database (WAL) in
+ * $XDG_STATE_HOME/diaryd/diaryd.db.
+ *
+ * What it keeps: the calendars (URL, sync token, ctag), their objects
+ * (href, etag, UID, iCalendar text, or the error that kept an object out),
+ * and the change journal: one row per (UID, RECURRENCE-ID) added, modified
+ * or removed, with the properties that changed.
+ *
+ * Contract:
+ * - A sync hands over everything it learnt about one calendar as a
+ *   StoreBatch; store_apply() writes the objects, the journal rows and the
+ *   new token in one transaction (synchronous=FULL), or nothing.  Applying
+ *   the same batch twice changes nothing the second time.
+ * - Journal rows are read by named consumers; a consumer's mark moves only
+ *   through store_journal_ack(), which callers run inside the same
+ *   transaction as the writes the rows caused, so each row is acted on
+ *   exactly once.
+ * - Rows written before a calendar's first complete sync are flagged
+ *   `baseline`: they describe what was already there, not news.
+ * - The schema carries a version; store_open() migrates older ones and
+ *   refuses newer ones.
+ * - One Store may be used from several threads; calls are serialised.
+ *
+ * Errors: STORE_ERROR, with SQLite's message and the database path.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "calobj.h"
+
+#define STORE_ERROR (store_error_quark())
+GQuark store_error_quark(void);
+typedef enum { STORE_ERROR_OPEN, STORE_ERROR_SCHEMA, STORE_ERROR_SQL, STORE_ERROR_NOT_FOUND } StoreError;
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct Store Store;
+
+/* $XDG_STATE_HOME/diaryd/diaryd.db, or $DIARYD_DB when set. */
+char *store_default_path(void);
+
+/* Opens (creating the file and its folder, mode 0700/0600) and migrates. */
+Store *store_open(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void store_free(Store *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
+const char *store_path(const Store *store);
+
+/* ---- calendars ------------------------------------------------------------ */
+
+typedef struct {
+  gint64 id;
+  char *account;      /* the config's account name */
+  char *url;          /* absolute collection URL, with a trailing slash */
+  char *name;         /* display name (or the last path segment) */
+  char *color;        /* "#rrggbb" or NULL */
+  char *sync_token;   /* NULL until a sync-collection sync completed */
+  char *ctag;         /* NULL when the server has none */
+  gint64 synced_at;   /* Unix seconds of the last successful sync, 0 never */
+  gboolean complete;  /* a complete sync has been applied (the baseline exists) */
+  guint objects;      /* stored objects, bad ones included */
+  guint bad;          /* objects kept out with an error */
+} StoreCalendar;
+
+void store_calendar_free(StoreCalendar *cal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreCalendar, store_calendar_free)
+
+/* The calendar's id, adding the row when it is new; updates name and colour. */
+gint64 store_calendar_ensure(Store *store, const char *account, const char *url, const char *name,
+                             const char *color, GError **error);
+/* NULL with STORE_ERROR_NOT_FOUND when there is no such calendar. */
+StoreCalendar *store_calendar_get(Store *store, gint64 id, GError **error);
+/* Every calendar (StoreCalendar*, free func set), by account then name;
+ * NULL on error. */
+GPtrArray *store_calendars(Store *store, GError **error);
+/* Removes a calendar and its objects (journalled as removals). */
+gboolean store_calendar_remove(Store *store, gint64 id, GError **error);
+
+/* href → etag (both char*, owned by the table) of every stored object of a
+ * calendar, bad ones included (so an unchanged bad object is not fetched
+ * again).  NULL on error. */
+GHashTable *store_etags(Store *store, gint64 calendar, GError **error);
+
+/* ---- applying a sync ----------------------------------------------------- */
+
+typedef struct StoreBatch StoreBatch;
+
+/* `full`: the batch lists the whole collection; stored hrefs it does not
+ * mention (put, keep, bad) are removed.  `complete`: after this batch the
+ * calendar mirrors the server (false for a page of a truncated sync-
+ * collection reply that has more to come). */
+StoreBatch *store_batch_new(gboolean full, gboolean complete);
+void store_batch_free(StoreBatch *batch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreBatch, store_batch_free)
+
+/* An object as the server has it now.  `ical` is copied; it is scanned with
+ * calobj_scan() here, and one that does not scan (or whose UID another href
+ * of the calendar already has) is stored with its error instead. */
+void store_batch_put(StoreBatch *batch, const char *href, const char *etag, const char *ical, gsize len);
+/* An object that could not be taken (too large, fetch refused): recorded
+ * with the error, no content, so it is not fetched again until its etag
+ * changes. */
+void store_batch_bad(StoreBatch *batch, const char *href, const char *etag, const char *error);
+/* For a full batch: this href is on the server and unchanged. */
+void store_batch_keep(StoreBatch *batch, const char *href);
+/* The server no longer has this href. */
+void store_batch_remove(StoreBatch *batch, const char *href);
+/* The state to store with the objects (NULL leaves the stored value). */
+void store_batch_set_token(StoreBatch *batch, const char *sync_token, const char *ctag);
+/* Forget the stored sync token (it was refused); takes effect on apply. */
+void store_batch_clear_token(StoreBatch *batch);
+guint store_batch_size(const StoreBatch *batch); /* puts + bads + removes */
+
+typedef struct {
+  char *href;
+  char *message;
+} StoreProblem;
+
+typedef struct {
+  guint added, modified, removed; /* objects */
+  guint unchanged;                /* puts whose etag and content were already stored */
+  guint journal;                  /* journal rows written */
+  GPtrArray *problems;            /* of StoreProblem*: objects stored with an error by this batch */
+} StoreResult;
+
+void store_result_clear(StoreResult *res);
+
+/* Writes the batch into the calendar in one transaction.  `res` (may be
+ * NULL) is filled on success. */
+gboolean store_apply(Store *store, gint64 calendar, StoreBatch *batch, StoreResult *res, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
+
+/* ---- reading objects ------------------------------------------------------ */
+
+/* Called for each good object: the calendar, href and iCalendar text
+ * (NUL-terminated, valid during the call). */
+typedef void (*StoreObjectFunc)(const StoreCalendar *cal, const char *href, const char *ical, gsize len,
+                                gpointer data);
+/* Every good object of every calendar (calendar = 0) or of one. */
+gboolean store_foreach_object(Store *store, gint64 calendar, StoreObjectFunc func, gpointer data, GError **error);
+/* The objects kept out with an error: of StoreProblem* (free func set). */
+GPtrArray *store_bad_objects(Store *store, gint64 calendar, GError **error);
+
+/* ---- the change journal ---------------------------------------------------- */
+
+typedef struct {
+  gint64 seq;          /* increasing, never reused */
+  gint64 calendar;
+  char *href;
+  ChangeKind kind;
+  char *uid;
+  char *recurrence_id; /* NULL for a master */
+  char *fields;        /* for modifications: "DTSTART,LOCATION" */
+  gboolean baseline;   /* written before the calendar's first complete sync */
+  gint64 at;           /* Unix seconds */
+} StoreChange;
+
+void store_change_free(StoreChange *c);
+
+/* Up to `limit` rows after the consumer's mark (after `after` instead, when
+ * after >= 0), oldest first (StoreChange*, free func set). */
+GPtrArray *store_journal_read(Store *store, const char *consumer, gint64 after, guint limit, GError **error);
+/* Moves the consumer's mark to `seq`. */
+gboolean store_journal_ack(Store *store, const char *consumer, gint64 seq, GError **error);
+/* Transactions for consumers that write their own state with the ack. */
+gboolean store_begin(Store *store, GError **error);
+gboolean store_commit(Store *store, GError **error);
+void store_rollback(Store *store);

@@ -1,0 +1,100 @@
+/* accounts: the CalDAV accounts and per-calendar settings of the config
+ * file ($XDG_CONFIG_HOME/diaryd/config, a GKeyFile INI file).
+ *
+ *   [account work]
+ *   url = https://cloud.example.com/
+ *   username = sam
+ *   password_command = pass show cloud/sam     # argv, split like a shell would, run without one
+ *   #password = ...                            # only when the file is not readable by group or others
+ *   #auth = oauth2                             # Google: client_id, client_secret (scope, auth_url, token_url)
+ *   calendars = Work, Team                     # display names or collection paths; default: all
+ *   #ca_file = /etc/ssl/private-ca.pem
+ *
+ *   [calendar work/Team]
+ *   busy = false          # its appointments are not busy time for the checks
+ *   confirmations = false # no confirmation emails for it
+ *   color = #3366ff
+ *   reminders = 10m, 1h   # default reminders for events without VALARM
+ *
+ * Loading never stops at the first problem: each becomes a ConfigProblem
+ * with the file's line, so `diaryd config check` can list them all.  The
+ * file is read once into memory; line numbers come from our own scan of it
+ * (GKeyFile does not keep them).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+
+typedef enum { ACCOUNT_AUTH_BASIC, ACCOUNT_AUTH_DIGEST, ACCOUNT_AUTH_OAUTH2, ACCOUNT_AUTH_NONE } AccountAuth;
+
+typedef struct {
+  char *name;              /* from [account NAME]: letters, digits, '-', '_', '.' */
+  int line;                /* of the [account NAME] header */
+  char *url;               /* as written */
+  char *username;          /* NULL when absent */
+  char **password_command; /* argv (NULL-terminated) or NULL */
+  char *password;          /* NULL when absent; only accepted from a private file */
+  AccountAuth auth;        /* basic by default; none when there is no username */
+  char *client_id, *client_secret, *scope, *auth_url, *token_url; /* oauth2; Google's defaults */
+  char *ca_file;
+  char **calendars;        /* NULL = all */
+} Account;
+
+typedef struct {
+  char *account;    /* [calendar ACCOUNT/NAME] */
+  char *calendar;   /* display name or collection path */
+  int line;
+  int busy;         /* -1 unset, 0, 1 */
+  int confirmations;/* -1 unset, 0, 1 */
+  char *color;      /* "#rrggbb" or NULL */
+  GArray *reminders;/* of gint64 seconds before the start; NULL unset */
+} CalendarSettings;
+
+typedef struct {
+  char *file;
+  int line;         /* 0 when it is about the file as a whole */
+  char *message;
+} ConfigProblem;
+
+typedef struct {
+  char *path;              /* the file read, or NULL when there was none */
+  GPtrArray *accounts;     /* of Account*, in file order */
+  GPtrArray *calendars;    /* of CalendarSettings*, in file order */
+  GPtrArray *problems;     /* of ConfigProblem*, in line order */
+} DiarydConfig;
+
+void diaryd_config_free(DiarydConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DiarydConfig, diaryd_config_free)
+
+/* $XDG_CONFIG_HOME/diaryd/config. */
+char *diaryd_config_default_path(void);
+
+/* Reads the file.  A missing file at the default path gives an empty
+ * config; a missing file that was named explicitly (`explicit`) is a
+ * problem.  Never NULL.  Checks every key of [account] and [calendar]
+ * sections (unknown keys, bad URLs, bad values, a `password` in a file that
+ * group or others can read, a password_command that does not split, oauth2
+ * without client_id, two secrets at once, duplicate accounts, a [calendar]
+ * naming an unknown account) and, through config_set(), the [check]
+ * section; the [check] values land in `check` when it is not NULL. */
+DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfig *check);
+
+/* "FILE:LINE: message" or "FILE: message". */
+char *config_problem_format(const ConfigProblem *p);
+
+const Account *diaryd_config_account(const DiarydConfig *cfg, const char *name);
+/* The settings of one calendar, matched by display name or by the last
+ * segment of its path; NULL when there are none. */
+const CalendarSettings *diaryd_config_calendar(const DiarydConfig *cfg, const char *account, const char *name,
+                                               const char *url);
+/* Whether the account's `calendars` list selects this calendar. */
+gboolean account_wants_calendar(const Account *account, const char *name, const char *url);
+
+/* The password: runs password_command (no shell; 30 s timeout, then
+ * killed; output capped at 4 KB; exactly one trailing newline (LF or CRLF)
+ * removed; stderr passed through; empty output is an error), or returns
+ * `password`.  The secret is never put in a message.  NULL with an error
+ * naming the account and what failed (exit status, timeout, signal). */
+char *account_secret(const Account *account, GError **error);
