@@ -46,6 +46,15 @@ void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 const char *store_path(const Store *store);
 
+/* ---- accounts --------------------------------------------------------------- */
+
+/* What discovery found for an account is remembered so that a sync need not
+ * discover again: the URL it started from and when.  FALSE without an
+ * error when the account was never discovered. */
+gboolean store_account_get(Store *store, const char *account, char **url, gint64 *discovered_at, GError **error);
+gboolean store_account_set(Store *store, const char *account, const char *url, gint64 discovered_at,
+                           GError **error);
+
 /* ---- calendars ------------------------------------------------------------ */
 
 typedef struct {
@@ -70,9 +79,9 @@ gint64 store_calendar_ensure(Store *store, const char *account, const char *url,
                              const char *color, GError **error);
 /* NULL with STORE_ERROR_NOT_FOUND when there is no such calendar. */
 StoreCalendar *store_calendar_get(Store *store, gint64 id, GError **error);
-/* Every calendar (StoreCalendar*, free func set), by account then name;
- * NULL on error. */
-GPtrArray *store_calendars(Store *store, GError **error);
+/* Every calendar (StoreCalendar*, free func set), by account then name, of
+ * one account or of all (account NULL); NULL on error. */
+GPtrArray *store_calendars(Store *store, const char *account, GError **error);
 /* Removes a calendar and its objects (journalled as removals). */
 gboolean store_calendar_remove(Store *store, gint64 id, GError **error);
 
