@@ -38,8 +38,9 @@ typedef struct {
   char *recurrence_id; /* NULL for a master; else the RECURRENCE-ID value with its TZID when there is
                         * one, as "TZID=Europe/London:20261207T090000" or "20261207T090000Z" */
   guint64 hash;        /* of every property except DTSTAMP and LAST-MODIFIED, and of the VALARMs */
-  GArray *props;       /* of CalProp, sorted by name, one per name; VALARM subcomponents count as one
-                        * pseudo-property "VALARM"; DTSTAMP and LAST-MODIFIED left out */
+  GArray *props;       /* of CalProp, sorted by name, one per name; subcomponents (VALARM, RFC 9073
+                        * PARTICIPANT and VLOCATION, X- ones) count as one pseudo-property named after
+                        * the component; DTSTAMP and LAST-MODIFIED left out */
   int line;            /* the line its BEGIN is on (1-based, after unfolding: the physical line) */
 } CalComponent;
 
@@ -71,9 +72,10 @@ void calchange_free(CalChange *c);
 
 /* The changes from `old` to `new` (either may be NULL: an object added or
  * removed), one per (UID, RECURRENCE-ID), in (uid, recurrence_id) order, a
- * master before its overrides.  Components with an equal hash give nothing.
- * When the UID itself changed, the old components are all removed and the
- * new ones added.  Returns a GPtrArray of CalChange* (free func set). */
+ * master before its overrides.  Components with an equal hash give nothing;
+ * a component that changed kind (VEVENT to VTODO) is modified with the field
+ * "BEGIN".  When the UID itself changed, every old component is removed
+ * first, then the new ones are added.  Returns a GPtrArray of CalChange* (free func set). */
 GPtrArray *calobj_diff(const CalObject *old, const CalObject *new);
 
 /* "added", "modified", "removed". */
