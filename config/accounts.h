@@ -20,6 +20,11 @@
  * with the file's line, so `diaryd config check` can list them all.  The
  * file is read once into memory; line numbers come from our own scan of it
  * (GKeyFile does not keep them).
+ *
+ * Values are GKeyFile strings (\s, \n, \t, \r, \\ escapes) with
+ * surrounding blanks removed, except password_command, which is split as
+ * written, so its quotes and backslashes mean what they mean in a shell.
+ * Comments take a line of their own: "busy = no  # note" is not a boolean.
  */
 #pragma once
 
@@ -38,7 +43,7 @@ typedef struct {
   char *password;          /* NULL when absent; only accepted from a private file */
   AccountAuth auth;        /* basic by default; none when there is no username */
   char *client_id, *client_secret, *scope, *auth_url, *token_url; /* oauth2; Google's defaults */
-  char *ca_file;
+  char *ca_file;           /* absolute: "~/" and relative paths are resolved against the file's folder */
   char **calendars;        /* NULL = all */
 } Account;
 
@@ -49,7 +54,8 @@ typedef struct {
   int busy;         /* -1 unset, 0, 1 */
   int confirmations;/* -1 unset, 0, 1 */
   char *color;      /* "#rrggbb" or NULL */
-  GArray *reminders;/* of gint64 seconds before the start; NULL unset */
+  GArray *reminders;/* of gint64 seconds before the start, ascending, no duplicates; NULL unset,
+                       empty for `reminders = none` */
 } CalendarSettings;
 
 typedef struct {
@@ -65,20 +71,32 @@ typedef struct {
   GPtrArray *problems;     /* of ConfigProblem*, in line order */
 } DiarydConfig;
 
+/* Google's endpoints, the defaults of an oauth2 account (agent/oauth.h
+ * uses them). */
+#define OAUTH_GOOGLE_AUTH_URL "https://accounts.google.com/o/oauth2/v2/auth"
+#define OAUTH_GOOGLE_TOKEN_URL "https://oauth2.googleapis.com/token"
+#define OAUTH_GOOGLE_SCOPE "https://www.googleapis.com/auth/calendar"
+
 void diaryd_config_free(DiarydConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DiarydConfig, diaryd_config_free)
 
 /* $XDG_CONFIG_HOME/diaryd/config. */
 char *diaryd_config_default_path(void);
 
-/* Reads the file.  A missing file at the default path gives an empty
- * config; a missing file that was named explicitly (`explicit`) is a
- * problem.  Never NULL.  Checks every key of [account] and [calendar]
- * sections (unknown keys, bad URLs, bad values, a `password` in a file that
- * group or others can read, a password_command that does not split, oauth2
- * without client_id, two secrets at once, duplicate accounts, a [calendar]
- * naming an unknown account) and, through config_set(), the [check]
- * section; the [check] values land in `check` when it is not NULL. */
+/* Reads the file (`path`, or the default path when NULL).  A missing file at
+ * the default path gives an empty config; a missing file that was named
+ * explicitly (`explicit`) is a problem.  Never NULL.  Checks every key of
+ * [account] and [calendar] sections (unknown keys, bad URLs, bad values, a
+ * `password` in a file that group or others can read, a password_command
+ * that does not split, oauth2 without client_id, two secrets at once,
+ * duplicate sections or keys, a [calendar] naming an unknown account) and,
+ * through config_apply_check(), the [check] section; the [check] values
+ * land in `check` when it is not NULL.
+ *
+ * An account or calendar section with any problem is left out of the lists,
+ * so every Account there is complete and checked.  A file over 1 MB, with a
+ * NUL byte, or that GKeyFile cannot parse gives one problem (with the line
+ * when there is one) and empty lists. */
 DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfig *check);
 
 /* "FILE:LINE: message" or "FILE: message". */
@@ -94,7 +112,15 @@ gboolean account_wants_calendar(const Account *account, const char *name, const 
 
 /* The password: runs password_command (no shell; 30 s timeout, then
  * killed; output capped at 4 KB; exactly one trailing newline (LF or CRLF)
- * removed; stderr passed through; empty output is an error), or returns
- * `password`.  The secret is never put in a message.  NULL with an error
- * naming the account and what failed (exit status, timeout, signal). */
+ * removed; stdin /dev/null, stderr passed through; empty output is an
+ * error), or returns `password`.  The secret is never put in a message.
+ * Blocks the calling thread (at most the timeout and a few seconds), using
+ * no main context but a private one; callable from any thread.
+ * DIARYD_PASSWORD_COMMAND_TIMEOUT (seconds, at most 30) shortens the
+ * timeout, for tests.
+ *
+ * NULL with a G_IO_ERROR naming the account, argv[0] and what failed:
+ * NOT_FOUND (the command could not be found; or the account has no secret),
+ * TIMED_OUT, MESSAGE_TOO_LARGE (over 4 KB), INVALID_DATA (empty, or a NUL
+ * byte), FAILED (exit status, signal, could not be run). */
 char *account_secret(const Account *account, GError **error);

@@ -125,8 +125,51 @@ gboolean config_set(CheckConfig *cfg, const char *key, const char *value, GError
     r->owner_domains = (const char *const *)cfg->domains->pdata;
     return TRUE;
   }
-  g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN_KEY, "unknown setting \"%s\"", key);
+  g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_UNKNOWN_KEY, "unknown setting \"%s\" (known: %s)", key,
+              CONFIG_CHECK_KEYS);
   return FALSE;
+}
+
+gboolean config_apply_check(CheckConfig *cfg, GKeyFile *kf, ConfigFailFunc fail, gpointer user_data) {
+  if (!g_key_file_has_group(kf, "check"))
+    return TRUE;
+  gboolean ok = TRUE;
+  g_auto(GStrv) keys = g_key_file_get_keys(kf, "check", NULL, NULL);
+  /* GKeyFile lists a key once per line that sets it but answers with the
+   * last value: applying it twice would add `owner` lists twice. */
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+  for (char **k = keys; k && *k; k++) {
+    if (!g_hash_table_add(seen, *k))
+      continue;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *value = g_key_file_get_string(kf, "check", *k, &local);
+    /* On a bad escape GKeyFile sets the error and still returns a string. */
+    if (local || !value) {
+      /* Our own words: GKeyFile's message quotes the raw value. */
+      g_autoptr(GError) e = g_error_new(
+          CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: %s", *k,
+          g_error_matches(local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_UNKNOWN_ENCODING)
+              ? "the value is not UTF-8"
+              : "the value has a bad escape (\\s, \\n, \\t, \\r and \\\\ are the ones allowed)");
+      if (fail)
+        fail(*k, e, user_data);
+      ok = FALSE;
+      continue;
+    }
+    if (!config_set(cfg, *k, g_strstrip(value), &local)) {
+      if (fail)
+        fail(*k, local, user_data);
+      ok = FALSE;
+    }
+  }
+  return ok;
+}
+
+static void keep_first(const char *key, const GError *error, gpointer user_data) {
+  (void)key;
+  GError **first = user_data;
+  if (!*first)
+    *first = g_error_copy(error);
 }
 
 gboolean config_load_check(CheckConfig *cfg, const char *path, GError **error) {
@@ -136,19 +179,9 @@ gboolean config_load_check(CheckConfig *cfg, const char *path, GError **error) {
     g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: %s", path, local->message);
     return FALSE;
   }
-  if (!g_key_file_has_group(kf, "check"))
-    return TRUE;
-  g_auto(GStrv) keys = g_key_file_get_keys(kf, "check", NULL, NULL);
-  for (char **k = keys; k && *k; k++) {
-    g_autofree char *value = g_key_file_get_string(kf, "check", *k, &local);
-    if (!value) {
-      g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_INVALID, "%s: [check] %s: %s", path, *k, local->message);
-      return FALSE;
-    }
-    if (!config_set(cfg, *k, value, &local)) {
-      g_set_error(error, CONFIG_ERROR, local->code, "%s: [check] %s", path, local->message);
-      return FALSE;
-    }
+  if (!config_apply_check(cfg, kf, keep_first, &local)) {
+    g_set_error(error, CONFIG_ERROR, local->code, "%s: [check] %s", path, local->message);
+    return FALSE;
   }
   return TRUE;
 }

@@ -1,0 +1,1176 @@
+/* accounts: see accounts.h.
+ *
+ * Loading is three passes over one buffer: GKeyFile parses it (and alone
+ * decides what is valid syntax), our line scan finds where each section
+ * and key is, and the checks read values from GKeyFile and blame lines
+ * from the scan.  A problem never stops the checks; it only keeps its
+ * section out of the lists.
+ */
+#include "accounts.h"
+
+#include "when.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_FILE_SIZE (1024 * 1024)
+#define MAX_LIST 256     /* entries in `calendars` */
+#define MAX_REMINDERS 32 /* entries in `reminders` */
+#define SECRET_MAX 4096  /* bytes a password_command may print */
+
+/* How long a password_command may take.  Long enough to touch a security
+ * key or type a passphrase into a pinentry, short enough that a wedged
+ * command cannot hold a sync forever. */
+static const double PASSWORD_COMMAND_TIMEOUT_S = 30;
+/* After SIGKILL a process can only be slow to die in the kernel (a hung
+ * NFS read); we wait this long for it and then give up on it. */
+static const guint KILL_GRACE_MS = 5000;
+
+static const char *const ACCOUNT_KEYS[] = {"url",    "username", "password_command", "password",   "auth",
+                                           "client_id", "client_secret", "scope",   "auth_url", "token_url",
+                                           "calendars", "ca_file", NULL};
+static const char *const CALENDAR_KEYS[] = {"busy", "confirmations", "color", "reminders", NULL};
+
+/* ---- freeing --------------------------------------------------------------- */
+
+/* Secrets are wiped before their memory goes back to the allocator. */
+static void free_secret(char *s) {
+  if (s) {
+    explicit_bzero(s, strlen(s));
+    g_free(s);
+  }
+}
+
+static void account_free(Account *a) {
+  if (!a)
+    return;
+  g_free(a->name);
+  g_free(a->url);
+  g_free(a->username);
+  g_strfreev(a->password_command);
+  free_secret(a->password);
+  g_free(a->client_id);
+  free_secret(a->client_secret);
+  g_free(a->scope);
+  g_free(a->auth_url);
+  g_free(a->token_url);
+  g_free(a->ca_file);
+  g_strfreev(a->calendars);
+  g_free(a);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Account, account_free)
+
+static void calendar_settings_free(CalendarSettings *c) {
+  if (!c)
+    return;
+  g_free(c->account);
+  g_free(c->calendar);
+  g_free(c->color);
+  if (c->reminders)
+    g_array_unref(c->reminders);
+  g_free(c);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CalendarSettings, calendar_settings_free)
+
+static void problem_free(ConfigProblem *p) {
+  if (!p)
+    return;
+  g_free(p->file);
+  g_free(p->message);
+  g_free(p);
+}
+
+void diaryd_config_free(DiarydConfig *cfg) {
+  if (!cfg)
+    return;
+  g_free(cfg->path);
+  g_ptr_array_unref(cfg->accounts);
+  g_ptr_array_unref(cfg->calendars);
+  g_ptr_array_unref(cfg->problems);
+  g_free(cfg);
+}
+
+char *diaryd_config_default_path(void) { return g_build_filename(g_get_user_config_dir(), "diaryd", "config", NULL); }
+
+char *config_problem_format(const ConfigProblem *p) {
+  const char *file = p->file ? p->file : "config";
+  if (p->line > 0)
+    return g_strdup_printf("%s:%d: %s", file, p->line, p->message);
+  return g_strdup_printf("%s: %s", file, p->message);
+}
+
+/* ---- the line scan ------------------------------------------------------------ */
+
+/* One section as GKeyFile sees it: a header written twice is one group
+ * holding the keys of both, so it is one Section here too. */
+typedef struct {
+  char *name;        /* between the brackets, as GKeyFile names the group */
+  int line;          /* of the first header */
+  GHashTable *keys;  /* key -> line of its last occurrence (whose value GKeyFile keeps) */
+  GPtrArray *order;  /* the keys in the order they first appear (not owned) */
+  gboolean troubled; /* the scan found a problem in it */
+} Section;
+
+static void section_free(Section *s) {
+  g_free(s->name);
+  g_hash_table_unref(s->keys);
+  g_ptr_array_unref(s->order);
+  g_free(s);
+}
+
+static int section_key_line(const Section *s, const char *key) {
+  return GPOINTER_TO_INT(g_hash_table_lookup(s->keys, key));
+}
+
+typedef struct {
+  DiarydConfig *cfg;
+  GKeyFile *kf;
+  gboolean private_file; /* no group or other permission bits */
+  char *dir;             /* the file's folder, for relative ca_file */
+  GPtrArray *sections;   /* of Section*, in order of first appearance */
+  GHashTable *account_names; /* every NAME of an [account NAME] header, whatever its section holds */
+} Loader;
+
+static void problem(Loader *l, int line, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void problem(Loader *l, int line, const char *fmt, ...) {
+  ConfigProblem *p = g_new0(ConfigProblem, 1);
+  p->file = g_strdup(l->cfg->path);
+  p->line = line;
+  va_list ap;
+  va_start(ap, fmt);
+  p->message = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_ptr_array_add(l->cfg->problems, p);
+}
+
+/* Lines as GKeyFile splits them: at '\n', with one '\r' before it removed
+ * and leading blanks skipped.  Calls `fn` with each line's number and text
+ * (not NUL-terminated: `len` bytes). */
+typedef void (*LineFunc)(Loader *l, int number, const char *text, gsize len, gpointer data);
+static void each_line(Loader *l, const char *text, gsize len, LineFunc fn, gpointer data) {
+  int number = 0;
+  for (gsize at = 0; at < len;) {
+    const char *nl = memchr(text + at, '\n', len - at);
+    gsize end = nl ? (gsize)(nl - text) : len;
+    gsize n = end - at;
+    if (nl && n > 0 && text[end - 1] == '\r')
+      n--;
+    const char *line = text + at;
+    while (n > 0 && g_ascii_isspace(*line)) {
+      line++;
+      n--;
+    }
+    fn(l, ++number, line, n, data);
+    at = end + 1;
+  }
+}
+
+static void scan_line(Loader *l, int number, const char *line, gsize n, gpointer data) {
+  Section **current = data;
+  if (n == 0 || line[0] == '#')
+    return;
+  if (line[0] == '[') {
+    /* GKeyFile accepted the file, so this is "[NAME]" and blanks. */
+    const char *close = memchr(line, ']', n);
+    g_autofree char *name = g_strndup(line + 1, close ? (gsize)(close - line - 1) : n - 1);
+    for (guint i = 0; i < l->sections->len; i++) {
+      Section *s = g_ptr_array_index(l->sections, i);
+      if (!strcmp(s->name, name)) {
+        problem(l, number, "[%s] appears twice (first on line %d); write each section once", name, s->line);
+        s->troubled = TRUE;
+        *current = s;
+        return;
+      }
+    }
+    Section *s = g_new0(Section, 1);
+    s->name = g_steal_pointer(&name);
+    s->line = number;
+    s->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    s->order = g_ptr_array_new();
+    g_ptr_array_add(l->sections, s);
+    *current = s;
+    return;
+  }
+  const char *eq = memchr(line, '=', n);
+  if (!eq || !*current)
+    return; /* GKeyFile would have refused it */
+  gsize klen = (gsize)(eq - line);
+  while (klen > 0 && g_ascii_isspace(line[klen - 1]))
+    klen--;
+  char *key = g_strndup(line, klen);
+  Section *s = *current;
+  int before = section_key_line(s, key);
+  if (before) {
+    problem(l, number, "%s is set twice in [%s] (also on line %d): only the last one counts; keep one", key,
+            s->name, before);
+    s->troubled = TRUE;
+    g_hash_table_insert(s->keys, key, GINT_TO_POINTER(number));
+    return;
+  }
+  g_hash_table_insert(s->keys, key, GINT_TO_POINTER(number));
+  g_ptr_array_add(s->order, key);
+}
+
+/* ---- syntax errors ----------------------------------------------------------- */
+
+static gboolean keyfile_parses(const char *text, gsize len, GError **error) {
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  return g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, error);
+}
+
+/* GKeyFile (2.74) names no line, and its messages quote the line, which
+ * could hold a password.  Its parse is line by line, so a prefix of the
+ * file fails exactly when it holds the first bad line: a binary search over
+ * prefixes finds it, and the message is ours. */
+static void report_syntax(Loader *l, const char *text, gsize len) {
+  g_autoptr(GArray) starts = g_array_new(FALSE, FALSE, sizeof(gsize));
+  gsize zero = 0;
+  g_array_append_val(starts, zero);
+  for (gsize i = 0; i < len; i++)
+    if (text[i] == '\n' && i + 1 < len) {
+      gsize next = i + 1;
+      g_array_append_val(starts, next);
+    }
+  guint n = starts->len;
+  /* The smallest k such that lines 1..k fail; lines 1..n (the file) fail. */
+  guint lo = 1, hi = n;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    gsize end = mid < n ? g_array_index(starts, gsize, mid) : len;
+    if (keyfile_parses(text, end, NULL))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  gsize end = lo < n ? g_array_index(starts, gsize, lo) : len;
+  g_autoptr(GError) error = NULL;
+  if (keyfile_parses(text, end, &error)) {
+    problem(l, 0, "cannot be read as an INI file");
+    return;
+  }
+  const char *line = text + g_array_index(starts, gsize, lo - 1);
+  while (*line != '\n' && g_ascii_isspace(*line))
+    line++;
+  const char *eol = strchr(line, '\n');
+  gsize line_len = eol ? (gsize)(eol - line) : strlen(line);
+  if (g_error_matches(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+    problem(l, (int)lo, "a key before the first [section]: settings go in [check], [account NAME] or "
+                        "[calendar ACCOUNT/NAME]");
+  else if (*line == '[')
+    problem(l, (int)lo, "not a section header: write [NAME] alone on its line, without [ or ] inside NAME");
+  else if (memchr(line, '=', line_len))
+    problem(l, (int)lo, "not a valid key = value line: the key is empty or has [ or ] in it");
+  else
+    problem(l, (int)lo, "not a key = value line, a [section] header or a # comment");
+}
+
+/* ---- reading values ------------------------------------------------------------ */
+
+static gboolean has_control(const char *s) {
+  for (const guchar *p = (const guchar *)s; *p; p++)
+    if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
+/* GKeyFile has no comments after a value: "busy = no  # why" is a value
+ * of "no  # why".  Said when a value looks like that. */
+static const char *comment_hint(const char *value) {
+  return strstr(value, " #") || strstr(value, "\t#") ? "; comments go on a line of their own" : "";
+}
+
+/* The value of `key`, or NULL when it is absent or bad (a problem then,
+ * and *bad set).  Messages never quote the value: it may be a secret. */
+static char *get_value(Loader *l, const Section *s, const char *key, gboolean raw, gboolean strip,
+                       gboolean *bad) {
+  int line = section_key_line(s, key);
+  if (!line)
+    return NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = raw ? g_key_file_get_value(l->kf, s->name, key, &error)
+                               : g_key_file_get_string(l->kf, s->name, key, &error);
+  /* On a bad escape GKeyFile sets the error and still returns a string. */
+  if (error || !value) {
+    problem(l, line, "%s: %s", key,
+            g_error_matches(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_UNKNOWN_ENCODING)
+                ? "the value is not UTF-8"
+                : "the value has a bad escape (\\s, \\n, \\t, \\r and \\\\ are the ones allowed)");
+    *bad = TRUE;
+    return NULL;
+  }
+  if (strip)
+    g_strstrip(value);
+  if (!*value) {
+    problem(l, line, "%s: the value is empty (leave the line out to leave it unset)", key);
+    *bad = TRUE;
+    return NULL;
+  }
+  if (has_control(value)) {
+    problem(l, line, "%s: the value has a control character in it", key);
+    *bad = TRUE;
+    return NULL;
+  }
+  return g_steal_pointer(&value);
+}
+
+static char *get(Loader *l, const Section *s, const char *key, gboolean *bad) {
+  return get_value(l, s, key, FALSE, TRUE, bad);
+}
+
+static void unknown_keys(Loader *l, const Section *s, const char *const *known, gboolean *bad) {
+  for (guint i = 0; i < s->order->len; i++) {
+    const char *key = g_ptr_array_index(s->order, i);
+    if (g_strv_contains(known, key))
+      continue;
+    g_autofree char *list = g_strjoinv(", ", (char **)known);
+    problem(l, section_key_line(s, key), "unknown key \"%s\" in [%s] (known: %s)", key, s->name, list);
+    *bad = TRUE;
+  }
+}
+
+/* ---- [check] ------------------------------------------------------------------- */
+
+typedef struct {
+  Loader *l;
+  const Section *s;
+} CheckFail;
+
+static void check_failed(const char *key, const GError *error, gpointer data) {
+  CheckFail *f = data;
+  if (strchr(key, '['))
+    return; /* said by load_check() */
+  int line = section_key_line(f->s, key);
+  problem(f->l, line ? line : f->s->line, "%s", error->message);
+}
+
+static void load_check(Loader *l, const Section *s, CheckConfig *check) {
+  CheckConfig scratch;
+  if (!check) {
+    check_config_init(&scratch, 0);
+    check = &scratch;
+  }
+  /* GKeyFile keeps key[LANG] for the current locale only and drops the
+   * others: name them all here, the same way. */
+  for (guint i = 0; i < s->order->len; i++) {
+    const char *key = g_ptr_array_index(s->order, i);
+    if (strchr(key, '['))
+      problem(l, section_key_line(s, key), "unknown setting \"%s\" (known: %s)", key, CONFIG_CHECK_KEYS);
+  }
+  CheckFail f = {l, s};
+  (void)config_apply_check(check, l->kf, check_failed, &f);
+  if (check == &scratch)
+    check_config_clear(&scratch);
+}
+
+/* ---- [account NAME] --------------------------------------------------------------- */
+
+static gboolean valid_account_name(const char *name) {
+  if (!*name || name[0] == '.' || name[0] == '-')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean loopback_host(const char *host) {
+  return !g_ascii_strcasecmp(host, "localhost") || !strcmp(host, "127.0.0.1") || !strcmp(host, "::1");
+}
+
+/* An http(s) URL that may carry credentials: https, or http to this machine
+ * only (a local Radicale, a test server).  The URL is quoted only without
+ * its userinfo. */
+static gboolean check_url(Loader *l, const Section *s, const char *key, const char *value) {
+  int line = section_key_line(s, key);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, &error);
+  if (!uri) {
+    problem(l, line, "%s: not an absolute URL (example: https://cloud.example.com/)%s", key, comment_hint(value));
+    return FALSE;
+  }
+  g_autofree char *shown = g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO);
+  /* GUri lets blanks through; curl would not. */
+  if (strpbrk(value, " \t")) {
+    problem(l, line, "%s: has a blank in it (write %%20 for a space in a path)%s", key, comment_hint(value));
+    return FALSE;
+  }
+  if (g_uri_get_fragment(uri)) {
+    problem(l, line, "%s: a URL with a #fragment is not a server address", key);
+    return FALSE;
+  }
+  const char *scheme = g_uri_get_scheme(uri), *host = g_uri_get_host(uri);
+  if (strcmp(scheme, "https") && strcmp(scheme, "http")) {
+    problem(l, line, "%s: %s is not an http or https URL", key, shown);
+    return FALSE;
+  }
+  if (!host || !*host) {
+    problem(l, line, "%s: %s names no host", key, shown);
+    return FALSE;
+  }
+  if (g_uri_get_userinfo(uri)) {
+    problem(l, line, "%s: has a user name or password in it: use username and password_command instead", key);
+    return FALSE;
+  }
+  if (!strcmp(scheme, "http") && !loopback_host(host)) {
+    problem(l, line,
+            "%s: %s is plain http: TLS is required (https), except for localhost, 127.0.0.1 and ::1; "
+            "for a private certificate authority see ca_file",
+            key, shown);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static char **split_command(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "password_command";
+  int line = section_key_line(s, key);
+  g_autofree char *text = get_value(l, s, key, TRUE, FALSE, bad);
+  if (!text)
+    return NULL;
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  /* GLib's own messages quote the whole command, which may hold a secret. */
+  if (!g_shell_parse_argv(text, NULL, &argv, &error)) {
+    problem(l, line, "%s: %s", key,
+            g_error_matches(error, G_SHELL_ERROR, G_SHELL_ERROR_BAD_QUOTING) ? "a quote is not closed"
+            : g_error_matches(error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING)
+                ? "the command is empty"
+                : "does not split into words like a shell command");
+    *bad = TRUE;
+    return NULL;
+  }
+  if (!argv[0][0]) {
+    problem(l, line, "%s: the command is empty", key);
+    *bad = TRUE;
+    return NULL;
+  }
+  static const char *const operators[] = {"|", "||", "&", "&&", ";", "<", ">", ">>", "2>", "2>&1", NULL};
+  for (char **a = argv + 1; *a; a++)
+    if (g_strv_contains(operators, *a)) {
+      problem(l, line,
+              "%s: runs without a shell, so \"%s\" would reach %s as an argument; "
+              "write sh -c '...' for pipes and redirections",
+              key, *a, argv[0]);
+      *bad = TRUE;
+      return NULL;
+    }
+  if (argv[0][0] == '~' || argv[0][0] == '$') {
+    problem(l, line, "%s: runs without a shell, so %s is not expanded: write the full path", key, argv[0]);
+    *bad = TRUE;
+    return NULL;
+  }
+  return g_steal_pointer(&argv);
+}
+
+static char **split_calendars(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "calendars";
+  int line = section_key_line(s, key);
+  g_autofree char *text = get(l, s, key, bad);
+  if (!text)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+  gboolean all = FALSE;
+  for (char **p = parts; *p; p++) {
+    g_strstrip(*p);
+    if (!**p)
+      continue;
+    if (!g_ascii_strcasecmp(*p, "all"))
+      all = TRUE;
+    else
+      g_ptr_array_add(list, g_strdup(*p));
+  }
+  if (all && list->len) {
+    problem(l, line, "%s: \"all\" and names together: write either", key);
+    *bad = TRUE;
+    return NULL;
+  }
+  if (!all && !list->len) {
+    problem(l, line, "%s: names no calendar (write names or paths, comma-separated, or all)", key);
+    *bad = TRUE;
+    return NULL;
+  }
+  if (list->len > MAX_LIST) {
+    problem(l, line, "%s: more than %d calendars", key, MAX_LIST);
+    *bad = TRUE;
+    return NULL;
+  }
+  if (all)
+    return NULL;
+  g_ptr_array_add(list, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
+}
+
+static char *resolve_ca_file(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "ca_file";
+  int line = section_key_line(s, key);
+  g_autofree char *text = get(l, s, key, bad);
+  if (!text)
+    return NULL;
+  g_autofree char *path = NULL;
+  if (text[0] == '~' && (text[1] == '/' || !text[1]))
+    path = g_build_filename(g_get_home_dir(), text + 1, NULL);
+  else if (g_path_is_absolute(text))
+    path = g_strdup(text);
+  else
+    path = g_build_filename(l->dir, text, NULL);
+  int fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0) {
+    int e = errno;
+    problem(l, line, "%s: %s: %s", key, path, g_strerror(e));
+    *bad = TRUE;
+    return NULL;
+  }
+  struct stat st;
+  gboolean regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  close(fd);
+  if (!regular) {
+    problem(l, line, "%s: %s is not a regular file", key, path);
+    *bad = TRUE;
+    return NULL;
+  }
+  return g_steal_pointer(&path);
+}
+
+static const char *auth_name(AccountAuth auth) {
+  switch (auth) {
+  case ACCOUNT_AUTH_BASIC:
+    return "basic";
+  case ACCOUNT_AUTH_DIGEST:
+    return "digest";
+  case ACCOUNT_AUTH_OAUTH2:
+    return "oauth2";
+  case ACCOUNT_AUTH_NONE:
+    break;
+  }
+  return "none";
+}
+
+/* `auth`, or its default.  FALSE when it is bad (a problem said so). */
+static gboolean read_auth(Loader *l, const Section *s, AccountAuth *out, gboolean *bad) {
+  g_autofree char *auth = get(l, s, "auth", bad);
+  if (!auth && section_key_line(s, "auth"))
+    return FALSE;
+  if (!auth) {
+    *out = section_key_line(s, "username") ? ACCOUNT_AUTH_BASIC : ACCOUNT_AUTH_NONE;
+    return TRUE;
+  }
+  for (AccountAuth a = ACCOUNT_AUTH_BASIC; a <= ACCOUNT_AUTH_NONE; a++)
+    if (!g_ascii_strcasecmp(auth, auth_name(a))) {
+      *out = a;
+      return TRUE;
+    }
+  problem(l, section_key_line(s, "auth"), "auth: \"%s\" is not basic, digest, oauth2 or none%s", auth,
+          comment_hint(auth));
+  *bad = TRUE;
+  return FALSE;
+}
+
+static const char *const OAUTH_KEYS[] = {"client_id", "client_secret", "scope", "auth_url", "token_url", NULL};
+
+/* The keys that go with a's auth: a username and a secret for basic and
+ * digest, the OAuth client for oauth2, nothing for none. */
+static void check_auth_keys(Loader *l, const Section *s, Account *a, gboolean *bad) {
+  int blame = section_key_line(s, "auth") ? section_key_line(s, "auth") : s->line;
+  const char *name = auth_name(a->auth);
+  gboolean has_secret = section_key_line(s, "password") || section_key_line(s, "password_command");
+  if (a->auth == ACCOUNT_AUTH_BASIC || a->auth == ACCOUNT_AUTH_DIGEST) {
+    if (!section_key_line(s, "username")) {
+      problem(l, blame, "auth = %s needs a username", name);
+      *bad = TRUE;
+    }
+    if (!has_secret) {
+      problem(l, blame, "auth = %s needs a password_command (or a password)", name);
+      *bad = TRUE;
+    }
+  } else if (has_secret) {
+    problem(l, blame,
+            a->auth == ACCOUNT_AUTH_OAUTH2 ? "auth = oauth2 uses no password: remove password_command or password"
+                                           : "a password is set but auth is none (there is no username)");
+    *bad = TRUE;
+  }
+  if (a->auth != ACCOUNT_AUTH_OAUTH2) {
+    for (const char *const *k = OAUTH_KEYS; *k; k++)
+      if (section_key_line(s, *k)) {
+        problem(l, section_key_line(s, *k), "%s is only used with auth = oauth2", *k);
+        *bad = TRUE;
+      }
+    return;
+  }
+  a->client_id = get(l, s, "client_id", bad);
+  a->client_secret = get(l, s, "client_secret", bad);
+  a->scope = get(l, s, "scope", bad);
+  a->auth_url = get(l, s, "auth_url", bad);
+  a->token_url = get(l, s, "token_url", bad);
+  if (!section_key_line(s, "client_id")) {
+    problem(l, blame, "auth = oauth2 needs a client_id (and its client_secret) from the OAuth client you created "
+                      "for diaryd");
+    *bad = TRUE;
+  }
+  if (a->auth_url && !check_url(l, s, "auth_url", a->auth_url))
+    *bad = TRUE;
+  if (a->token_url && !check_url(l, s, "token_url", a->token_url))
+    *bad = TRUE;
+  if (!a->scope)
+    a->scope = g_strdup(OAUTH_GOOGLE_SCOPE);
+  if (!a->auth_url)
+    a->auth_url = g_strdup(OAUTH_GOOGLE_AUTH_URL);
+  if (!a->token_url)
+    a->token_url = g_strdup(OAUTH_GOOGLE_TOKEN_URL);
+}
+
+static void load_account(Loader *l, const Section *s, const char *name) {
+  gboolean bad = s->troubled;
+  if (!*name) {
+    problem(l, s->line, "[account] needs a name: [account NAME]");
+    bad = TRUE;
+  } else if (!valid_account_name(name)) {
+    problem(l, s->line,
+            "[account %s]: an account name is letters, digits, '.', '_' and '-', "
+            "not starting with '.' or '-'",
+            name);
+    bad = TRUE;
+  }
+  unknown_keys(l, s, ACCOUNT_KEYS, &bad);
+
+  g_autoptr(Account) a = g_new0(Account, 1);
+  a->name = g_strdup(name);
+  a->line = s->line;
+
+  a->url = get(l, s, "url", &bad);
+  if (a->url && !check_url(l, s, "url", a->url))
+    bad = TRUE;
+  if (!section_key_line(s, "url")) {
+    problem(l, s->line, "[account %s] has no url (example: url = https://cloud.example.com/)", name);
+    bad = TRUE;
+  }
+  a->username = get(l, s, "username", &bad);
+  a->password_command = split_command(l, s, &bad);
+  a->password = get_value(l, s, "password", FALSE, FALSE, &bad);
+  int password_line = section_key_line(s, "password");
+  if (a->password && !l->private_file) {
+    problem(l, password_line, "%s contains a password and is readable by others: chmod 600 %s", l->cfg->path,
+            l->cfg->path);
+    bad = TRUE;
+  }
+  if (password_line && section_key_line(s, "password_command")) {
+    problem(l, password_line, "password and password_command are both set: keep one");
+    bad = TRUE;
+  }
+
+  AccountAuth auth;
+  if (read_auth(l, s, &auth, &bad)) {
+    a->auth = auth;
+    check_auth_keys(l, s, a, &bad);
+  } /* else which keys belong is unknown: nothing more is said about them */
+
+  a->calendars = split_calendars(l, s, &bad);
+  a->ca_file = resolve_ca_file(l, s, &bad);
+
+  if (!bad)
+    g_ptr_array_add(l->cfg->accounts, g_steal_pointer(&a));
+}
+
+/* ---- [calendar ACCOUNT/NAME] ---------------------------------------------------------- */
+
+static int parse_bool(const char *v) {
+  static const char *const yes[] = {"true", "yes", "on", "1", NULL}, *const no[] = {"false", "no", "off", "0", NULL};
+  for (guint i = 0; yes[i]; i++) {
+    if (!g_ascii_strcasecmp(v, yes[i]))
+      return 1;
+    if (!g_ascii_strcasecmp(v, no[i]))
+      return 0;
+  }
+  return -1;
+}
+
+/* "#rgb", "#rrggbb" or "#rrggbbaa" (Apple's calendar-color) -> "#rrggbb". */
+static char *parse_color(const char *v) {
+  gsize n = strlen(v);
+  if (v[0] != '#' || (n != 4 && n != 7 && n != 9))
+    return NULL;
+  for (gsize i = 1; i < n; i++)
+    if (!g_ascii_isxdigit(v[i]))
+      return NULL;
+  if (n == 4)
+    return g_ascii_strdown((char[]){'#', v[1], v[1], v[2], v[2], v[3], v[3], 0}, -1);
+  return g_ascii_strdown(v, 7);
+}
+
+static gint cmp_gint64(gconstpointer a, gconstpointer b) {
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+  return x < y ? -1 : x > y;
+}
+
+static GArray *parse_reminders(Loader *l, int line, const char *v, gboolean *bad) {
+  g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(gint64));
+  if (!g_ascii_strcasecmp(v, "none"))
+    return g_steal_pointer(&out);
+  g_auto(GStrv) parts = g_strsplit(v, ",", -1);
+  for (char **p = parts; *p; p++) {
+    g_strstrip(*p);
+    gint64 seconds;
+    if (!when_parse_duration(*p, &seconds)) {
+      problem(l, line, "reminders: \"%s\" is not a duration (example: reminders = 10m, 1h; or none)%s", *p,
+              comment_hint(*p));
+      *bad = TRUE;
+      return NULL;
+    }
+    g_array_append_val(out, seconds);
+  }
+  if (out->len > MAX_REMINDERS) {
+    problem(l, line, "reminders: more than %d", MAX_REMINDERS);
+    *bad = TRUE;
+    return NULL;
+  }
+  g_array_sort(out, cmp_gint64);
+  for (guint i = 1; i < out->len;)
+    if (g_array_index(out, gint64, i) == g_array_index(out, gint64, i - 1))
+      g_array_remove_index(out, i);
+    else
+      i++;
+  return g_steal_pointer(&out);
+}
+
+static void load_calendar(Loader *l, const Section *s, const char *rest) {
+  gboolean bad = s->troubled;
+  const char *slash = strchr(rest, '/');
+  g_autofree char *account = slash ? g_strstrip(g_strndup(rest, (gsize)(slash - rest))) : NULL;
+  g_autofree char *calendar = slash ? g_strstrip(g_strdup(slash + 1)) : NULL;
+  if (!account || !*account || !*calendar) {
+    problem(l, s->line, "[%s]: write [calendar ACCOUNT/NAME], NAME a display name or a collection path", s->name);
+    bad = TRUE;
+  } else if (!g_hash_table_contains(l->account_names, account)) {
+    problem(l, s->line, "[%s]: there is no [account %s]", s->name, account);
+    bad = TRUE;
+  } else {
+    for (guint i = 0; i < l->cfg->calendars->len; i++) {
+      const CalendarSettings *c = g_ptr_array_index(l->cfg->calendars, i);
+      if (!strcmp(c->account, account) && !strcmp(c->calendar, calendar)) {
+        problem(l, s->line, "[%s]: calendar %s/%s has settings already (line %d)", s->name, account, calendar,
+                c->line);
+        bad = TRUE;
+      }
+    }
+  }
+  unknown_keys(l, s, CALENDAR_KEYS, &bad);
+
+  g_autoptr(CalendarSettings) c = g_new0(CalendarSettings, 1);
+  c->account = g_steal_pointer(&account);
+  c->calendar = g_steal_pointer(&calendar);
+  c->line = s->line;
+  c->busy = c->confirmations = -1;
+  const char *bools[] = {"busy", "confirmations"};
+  int *slots[] = {&c->busy, &c->confirmations};
+  for (guint i = 0; i < G_N_ELEMENTS(bools); i++) {
+    g_autofree char *v = get(l, s, bools[i], &bad);
+    if (!v)
+      continue;
+    *slots[i] = parse_bool(v);
+    if (*slots[i] < 0) {
+      problem(l, section_key_line(s, bools[i]), "%s: \"%s\" is not a boolean (true/false, yes/no, on/off, 1/0)%s",
+              bools[i], v, comment_hint(v));
+      bad = TRUE;
+    }
+  }
+  g_autofree char *color = get(l, s, "color", &bad);
+  if (color) {
+    c->color = parse_color(color);
+    if (!c->color) {
+      problem(l, section_key_line(s, "color"), "color: \"%s\" is not #rrggbb, #rgb or #rrggbbaa (example: #3366ff)%s",
+              color, comment_hint(color));
+      bad = TRUE;
+    }
+  }
+  g_autofree char *reminders = get(l, s, "reminders", &bad);
+  if (reminders)
+    c->reminders = parse_reminders(l, section_key_line(s, "reminders"), reminders, &bad);
+
+  if (!bad && c->account)
+    g_ptr_array_add(l->cfg->calendars, g_steal_pointer(&c));
+}
+
+/* ---- loading ----------------------------------------------------------------------- */
+
+/* Reads at most MAX_FILE_SIZE bytes of a regular file, from one open
+ * descriptor whose mode is the one judged (no window between a stat and the
+ * read), without reading on when the file is larger than allowed. */
+static char *read_config(Loader *l, const char *path, gboolean explicit, gsize *len, gboolean *missing) {
+  int fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT && !explicit) {
+      *missing = TRUE;
+      return NULL;
+    }
+    problem(l, 0, "cannot open: %s", g_strerror(e));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    problem(l, 0, "not a regular file");
+    close(fd);
+    return NULL;
+  }
+  l->private_file = (st.st_mode & 077) == 0;
+  if (st.st_size > MAX_FILE_SIZE) {
+    problem(l, 0, "larger than 1 MB: not a config file");
+    close(fd);
+    return NULL;
+  }
+  g_autoptr(GString) buf = g_string_sized_new((gsize)st.st_size + 1);
+  char chunk[16384];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      problem(l, 0, "read error: %s", g_strerror(e));
+      close(fd);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    if (buf->len + (gsize)n > MAX_FILE_SIZE) {
+      problem(l, 0, "larger than 1 MB: not a config file");
+      close(fd);
+      return NULL;
+    }
+    g_string_append_len(buf, chunk, n);
+  }
+  close(fd);
+  *len = buf->len;
+  return g_string_free(g_steal_pointer(&buf), FALSE);
+}
+
+static gint cmp_problem_line(gconstpointer a, gconstpointer b) {
+  const ConfigProblem *x = *(ConfigProblem *const *)a, *y = *(ConfigProblem *const *)b;
+  return (x->line > y->line) - (x->line < y->line);
+}
+
+DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfig *check) {
+  DiarydConfig *cfg = g_new0(DiarydConfig, 1);
+  cfg->accounts = g_ptr_array_new_with_free_func((GDestroyNotify)account_free);
+  cfg->calendars = g_ptr_array_new_with_free_func((GDestroyNotify)calendar_settings_free);
+  cfg->problems = g_ptr_array_new_with_free_func((GDestroyNotify)problem_free);
+  cfg->path = path ? g_strdup(path) : diaryd_config_default_path();
+
+  g_autofree char *dir = g_path_get_dirname(cfg->path);
+  Loader l = {cfg, NULL, FALSE, g_canonicalize_filename(dir, NULL), NULL, NULL};
+  l.sections = g_ptr_array_new_with_free_func((GDestroyNotify)section_free);
+  l.account_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  gsize len = 0;
+  gboolean missing = FALSE;
+  char *text = read_config(&l, cfg->path, explicit, &len, &missing);
+  if (missing)
+    g_clear_pointer(&cfg->path, g_free);
+  if (!text)
+    goto out;
+
+  const char *nul = memchr(text, '\0', len);
+  if (nul) {
+    int line = 1;
+    for (const char *p = text; p < nul; p++)
+      line += *p == '\n';
+    problem(&l, line, "has a NUL byte: not a text file");
+    goto out;
+  }
+  l.kf = g_key_file_new();
+  if (!g_key_file_load_from_data(l.kf, text, len, G_KEY_FILE_NONE, NULL)) {
+    report_syntax(&l, text, len);
+    goto out;
+  }
+  Section *current = NULL;
+  each_line(&l, text, len, scan_line, &current);
+
+  /* Accounts first, so a [calendar] may come before its [account]. */
+  for (guint i = 0; i < l.sections->len; i++) {
+    Section *s = g_ptr_array_index(l.sections, i);
+    if (g_str_has_prefix(s->name, "account ")) {
+      g_autofree char *name = g_strstrip(g_strdup(s->name + 8));
+      g_hash_table_add(l.account_names, g_steal_pointer(&name));
+    }
+  }
+  for (guint i = 0; i < l.sections->len; i++) {
+    Section *s = g_ptr_array_index(l.sections, i);
+    if (!strcmp(s->name, "check")) {
+      load_check(&l, s, check);
+    } else if (g_str_has_prefix(s->name, "account ") || !strcmp(s->name, "account")) {
+      g_autofree char *name = g_strstrip(g_strdup(s->name + 7));
+      load_account(&l, s, name);
+    } else if (g_str_has_prefix(s->name, "calendar ") || !strcmp(s->name, "calendar")) {
+      g_autofree char *rest = g_strstrip(g_strdup(s->name + 8));
+      load_calendar(&l, s, rest);
+    } else {
+      problem(&l, s->line, "unknown section [%s] (known: [check], [account NAME], [calendar ACCOUNT/NAME])",
+              s->name);
+    }
+  }
+
+out:
+  /* Stable: problems of one line keep the order they were found in. */
+  g_ptr_array_sort(cfg->problems, cmp_problem_line);
+  if (text) {
+    explicit_bzero(text, len);
+    g_free(text);
+  }
+  g_clear_pointer(&l.kf, g_key_file_unref);
+  g_hash_table_destroy(l.account_names);
+  g_ptr_array_unref(l.sections);
+  g_free(l.dir);
+  return cfg;
+}
+
+/* ---- lookups ------------------------------------------------------------------------ */
+
+const Account *diaryd_config_account(const DiarydConfig *cfg, const char *name) {
+  for (guint i = 0; i < cfg->accounts->len; i++) {
+    const Account *a = g_ptr_array_index(cfg->accounts, i);
+    if (!strcmp(a->name, name))
+      return a;
+  }
+  return NULL;
+}
+
+/* A path without its trailing slashes, percent-decoded when that decodes
+ * to text without a slash or NUL in a segment. */
+static char *clean_path(const char *path) {
+  g_autofree char *decoded = g_uri_unescape_string(path, "/");
+  char *out = g_strdup(decoded ? decoded : path);
+  gsize n = strlen(out);
+  while (n > 0 && out[n - 1] == '/')
+    out[--n] = '\0';
+  return out;
+}
+
+/* The collection path of `url`: an absolute URL's path, else `url` itself
+ * (an href). */
+static char *url_path(const char *url) {
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+  return clean_path(uri ? g_uri_get_path(uri) : url);
+}
+
+/* Whether `entry` (from the config: a display name, or a collection path
+ * or URL when it has a '/') names the calendar called `name` at `url`.  A
+ * path matches the end of the calendar's path, whole segments only; a name
+ * matches the display name (ignoring case) or the last segment. */
+static gboolean calendar_matches(const char *entry, const char *name, const char *url) {
+  g_autofree char *path = url ? url_path(url) : NULL;
+  if (strchr(entry, '/')) {
+    if (!path)
+      return FALSE;
+    g_autofree char *want = url_path(entry);
+    const char *w = want;
+    while (*w == '/')
+      w++;
+    if (!*w)
+      return FALSE;
+    gsize pl = strlen(path), wl = strlen(w);
+    return pl >= wl && !strcmp(path + pl - wl, w) && (pl == wl || path[pl - wl - 1] == '/');
+  }
+  if (name) {
+    g_autofree char *a = g_utf8_casefold(entry, -1), *b = g_utf8_casefold(name, -1);
+    if (!strcmp(a, b))
+      return TRUE;
+  }
+  if (path) {
+    g_autofree char *decoded = clean_path(entry);
+    const char *last = strrchr(path, '/');
+    if (!strcmp(last ? last + 1 : path, decoded))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+const CalendarSettings *diaryd_config_calendar(const DiarydConfig *cfg, const char *account, const char *name,
+                                               const char *url) {
+  for (guint i = 0; i < cfg->calendars->len; i++) {
+    const CalendarSettings *c = g_ptr_array_index(cfg->calendars, i);
+    if (!strcmp(c->account, account) && calendar_matches(c->calendar, name, url))
+      return c;
+  }
+  return NULL;
+}
+
+gboolean account_wants_calendar(const Account *account, const char *name, const char *url) {
+  if (!account->calendars)
+    return TRUE;
+  for (char **e = account->calendars; *e; e++)
+    if (calendar_matches(*e, name, url))
+      return TRUE;
+  return FALSE;
+}
+
+/* ---- the secret ---------------------------------------------------------------------- */
+
+typedef struct {
+  char buf[SECRET_MAX + 1]; /* one byte more than allowed shows that there was more */
+  gsize len;
+  gboolean reading;         /* the pipe is still open and watched */
+  int read_errno;
+  gboolean exited, timed_out, gave_up;
+  int status;
+} Run;
+
+static gboolean on_output(gint fd, GIOCondition cond, gpointer data) {
+  (void)cond;
+  Run *r = data;
+  ssize_t n = read(fd, r->buf + r->len, sizeof r->buf - r->len);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return G_SOURCE_CONTINUE;
+  if (n < 0)
+    r->read_errno = errno;
+  if (n > 0)
+    r->len += (gsize)n;
+  if (n > 0 && r->len < sizeof r->buf)
+    return G_SOURCE_CONTINUE;
+  r->reading = FALSE; /* end of output, a read error, or too much */
+  return G_SOURCE_REMOVE;
+}
+
+static void on_exit_status(GPid pid, gint status, gpointer data) {
+  Run *r = data;
+  r->exited = TRUE;
+  r->status = status;
+  g_spawn_close_pid(pid);
+}
+
+static gboolean on_timeout(gpointer data) {
+  ((Run *)data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean on_grace(gpointer data) {
+  ((Run *)data)->gave_up = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static double password_command_timeout(void) {
+  const char *env = g_getenv("DIARYD_PASSWORD_COMMAND_TIMEOUT");
+  if (env) {
+    char *end;
+    double s = g_ascii_strtod(env, &end);
+    if (end != env && !*end && s > 0 && s <= PASSWORD_COMMAND_TIMEOUT_S)
+      return s;
+  }
+  return PASSWORD_COMMAND_TIMEOUT_S;
+}
+
+static GSource *attach(GSource *source, GMainContext *ctx, GSourceFunc callback, gpointer data) {
+  g_source_set_callback(source, callback, data, NULL);
+  g_source_attach(source, ctx);
+  return source;
+}
+
+static char *run_password_command(const Account *account, GError **error) {
+  char **argv = account->password_command;
+  const char *cmd = argv[0];
+  double timeout = password_command_timeout();
+  GPid pid;
+  int out_fd = -1;
+  g_autoptr(GError) spawn_error = NULL;
+  if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv, NULL,
+                                        G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES |
+                                            G_SPAWN_STDIN_FROM_DEV_NULL,
+                                        NULL, NULL, -1, -1, -1, NULL, NULL, 0, &pid, NULL, &out_fd, NULL,
+                                        &spawn_error)) {
+    g_set_error(error, G_IO_ERROR,
+                g_error_matches(spawn_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT) ? G_IO_ERROR_NOT_FOUND
+                                                                                  : G_IO_ERROR_FAILED,
+                "account '%s': password_command \"%s\" could not be run: %s", account->name, cmd,
+                spawn_error->message);
+    return NULL;
+  }
+  g_unix_set_fd_nonblocking(out_fd, TRUE, NULL);
+
+  /* A private context: this runs from the command line and from sync
+   * threads, and must neither dispatch nor wait on anyone else's sources. */
+  GMainContext *ctx = g_main_context_new();
+  Run *r = g_new0(Run, 1);
+  r->reading = TRUE;
+  GSource *out = attach(g_unix_fd_source_new(out_fd, G_IO_IN | G_IO_HUP | G_IO_ERR), ctx, G_SOURCE_FUNC(on_output), r);
+  GSource *child = attach(g_child_watch_source_new(pid), ctx, G_SOURCE_FUNC(on_exit_status), r);
+  GSource *timer = attach(g_timeout_source_new((guint)(timeout * 1000)), ctx, on_timeout, r);
+  GSource *grace = NULL;
+  while (r->reading || !r->exited) {
+    if (!grace && (r->timed_out || r->len > SECRET_MAX || r->read_errno)) {
+      /* Never signal a pid already reaped: it may be someone else's now.
+       * (It exited, but something it started still holds the pipe.) */
+      if (!r->exited)
+        kill(pid, SIGKILL);
+      g_source_destroy(out);
+      r->reading = FALSE;
+      grace = attach(g_timeout_source_new(KILL_GRACE_MS), ctx, on_grace, r);
+      continue;
+    }
+    if (r->gave_up)
+      break; /* left unreaped: nothing better is possible */
+    g_main_context_iteration(ctx, TRUE);
+  }
+  close(out_fd);
+  GSource *sources[] = {out, child, timer, grace};
+  for (guint i = 0; i < G_N_ELEMENTS(sources); i++)
+    if (sources[i]) {
+      g_source_destroy(sources[i]);
+      g_source_unref(sources[i]);
+    }
+  g_main_context_unref(ctx);
+
+  char *secret = NULL;
+  const char *name = account->name;
+  if (r->len > SECRET_MAX)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                "account '%s': password_command \"%s\" printed more than 4 KB", name, cmd);
+  else if (r->read_errno)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "account '%s': password_command \"%s\": its output could not be read: %s", name, cmd,
+                g_strerror(r->read_errno));
+  else if (r->timed_out)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                "account '%s': password_command \"%s\" did not finish within %g s and was killed%s", name, cmd,
+                timeout, r->exited ? "" : " (it has not died yet)");
+  else if (WIFSIGNALED(r->status))
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "account '%s': password_command \"%s\" was killed by signal %d (%s)", name, cmd,
+                WTERMSIG(r->status), g_strsignal(WTERMSIG(r->status)));
+  else if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "account '%s': password_command \"%s\" exited with status %d",
+                name, cmd, WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1);
+  else {
+    gsize n = r->len;
+    if (n >= 2 && r->buf[n - 2] == '\r' && r->buf[n - 1] == '\n')
+      n -= 2;
+    else if (n >= 1 && r->buf[n - 1] == '\n')
+      n -= 1;
+    if (n == 0)
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                  "account '%s': password_command \"%s\" printed no password", name, cmd);
+    else if (memchr(r->buf, '\0', n))
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                  "account '%s': password_command \"%s\" printed a NUL byte", name, cmd);
+    else
+      secret = g_strndup(r->buf, n);
+  }
+  explicit_bzero(r, sizeof *r);
+  g_free(r);
+  return secret;
+}
+
+char *account_secret(const Account *account, GError **error) {
+  if (account->password_command && account->password_command[0])
+    return run_password_command(account, error);
+  if (account->password)
+    return g_strdup(account->password);
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "account '%s' has no password_command or password",
+              account->name);
+  return NULL;
+}

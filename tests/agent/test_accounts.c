@@ -1,0 +1,689 @@
+/* Tests for config/accounts.c: every kind of problem with its line, clean
+ * files, the shipped example (as it is and with its examples switched on),
+ * the password's file-mode rule, calendar matching, and password_command
+ * run for real (output, newlines, exit status, signals, size and time
+ * limits), with a canary to show that no secret reaches a message.
+ *
+ * Run from the top of the source tree, as `make test` does: the example is
+ * read from config/diaryd.conf.example. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "accounts.h"
+#include "testutil.h"
+
+#define CANARY "c4n4ry-s3cret"
+#define EXAMPLE "config/diaryd.conf.example"
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+typedef struct {
+  char *dir;
+} Tmp;
+
+static Tmp *tmp_new(void) {
+  Tmp *t = g_new0(Tmp, 1);
+  g_autoptr(GError) error = NULL;
+  t->dir = g_dir_make_tmp("diaryd-accounts-XXXXXX", &error);
+  g_assert_no_error(error);
+  return t;
+}
+
+static void tmp_free(Tmp *t) {
+  g_autoptr(GDir) d = g_dir_open(t->dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *path = g_build_filename(t->dir, name, NULL);
+    if (g_remove(path) != 0)
+      g_printerr("# cannot remove %s: %s\n", path, g_strerror(errno));
+  }
+  g_rmdir(t->dir);
+  g_free(t->dir);
+  g_free(t);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Tmp, tmp_free)
+
+static char *tmp_write(Tmp *t, const char *name, const char *text, gssize len, int mode) {
+  char *path = g_build_filename(t->dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_file_set_contents(path, text, len, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(g_chmod(path, mode), ==, 0);
+  return path;
+}
+
+static char *problems_text(const DiarydConfig *cfg) {
+  GString *s = g_string_new(NULL);
+  for (guint i = 0; i < cfg->problems->len; i++) {
+    g_autofree char *line = config_problem_format(g_ptr_array_index(cfg->problems, i));
+    g_string_append_printf(s, "  %s\n", line);
+  }
+  return g_string_free(s, FALSE);
+}
+
+static DiarydConfig *load_text(Tmp *t, const char *text, gssize len, int mode) {
+  g_autofree char *path = tmp_write(t, "config", text, len, mode);
+  return diaryd_config_load(path, TRUE, NULL);
+}
+
+/* ---- problems, each with its line -------------------------------------------- */
+
+typedef struct {
+  int line;
+  const char *has; /* a piece of the message */
+} Want;
+
+typedef struct {
+  const char *name;
+  const char *text;
+  int mode; /* 0: 0600 */
+  Want want[6];
+  guint accounts, calendars;
+  gsize len; /* 0: up to the first NUL */
+} Row;
+
+#define NUL_TEXT "[check]\nbuffer = 10m\n\n\n# a\0b\n"
+#define OK_ACCOUNT "[account ok]\nurl = https://dav.example.com/\n"
+
+static const Row rows[] = {
+    {"empty file", "", 0, {{0}}, 0, 0},
+    {"comments only", "# nothing\n\n   # indented\n", 0, {{0}}, 0, 0},
+    {"unknown section", "[check]\n\n[acount work]\nurl = https://x.example.com/\n", 0,
+     {{3, "unknown section [acount work] (known: [check], [account NAME], [calendar ACCOUNT/NAME])"}}, 0, 0},
+    {"unknown key in an account",
+     "[account work]\nurl = https://x.example.com/\nuser = sam\n", 0,
+     {{3, "unknown key \"user\" in [account work] (known: url, username, password_command, password, auth, "
+          "client_id, client_secret, scope, auth_url, token_url, calendars, ca_file)"}},
+     0, 0},
+    {"unknown key in a calendar",
+     OK_ACCOUNT "[calendar ok/Team]\nbusy = no\ncolour = #fff\n", 0,
+     {{5, "unknown key \"colour\" in [calendar ok/Team] (known: busy, confirmations, color, reminders)"}}, 1, 0},
+    {"unknown key in [check]", "[check]\nbuffer = 10m\n\nbufer = 5m\n", 0,
+     {{4, "unknown setting \"bufer\" (known: tz, buffer,"}}, 0, 0},
+    {"bad [check] value", "# one\n[check]\nhours = sometimes\nstep = 15m\nstep2 = 1\n", 0,
+     {{3, "hours: \"sometimes\" is not valid"}, {5, "unknown setting \"step2\""}}, 0, 0},
+    {"localised key in [check]", "[check]\nbuffer[de] = 10m\n", 0, {{2, "unknown setting \"buffer[de]\""}}, 0, 0},
+    {"duplicate account",
+     "[account work]\nurl = https://x.example.com/\n\n[account work]\ncalendars = all\n", 0,
+     {{4, "[account work] appears twice (first on line 1)"}}, 0, 0},
+    {"duplicate calendar", OK_ACCOUNT "[calendar ok/A]\nbusy = no\n[calendar ok/A]\ncolor = #fff\n", 0,
+     {{5, "[calendar ok/A] appears twice (first on line 3)"}}, 1, 0},
+    {"a key twice", "[account work]\nurl = https://x.example.com/\nurl = https://y.example.com/\n", 0,
+     {{3, "url is set twice in [account work] (also on line 2)"}}, 0, 0},
+    {"bad account name", "[account my work]\nurl = https://x.example.com/\n", 0,
+     {{1, "[account my work]: an account name is letters, digits"}}, 0, 0},
+    {"account name starting with '-'", "[account -x]\nurl = https://x.example.com/\n", 0, {{1, "not starting"}}, 0,
+     0},
+    {"account without a name", "[account]\nurl = https://x.example.com/\n", 0, {{1, "[account] needs a name"}}, 0,
+     0},
+    {"no url", "# a\n[account work]\nusername = sam\npassword_command = pass x\n", 0,
+     {{2, "[account work] has no url"}}, 0, 0},
+    {"url not http", "[account work]\n\nurl = ftp://x.example.com/\n", 0,
+     {{3, "url: ftp://x.example.com/ is not an http or https URL"}}, 0, 0},
+    {"url relative", "[account work]\nurl = x.example.com/dav\n", 0, {{2, "url: not an absolute URL"}}, 0, 0},
+    {"url with a comment", "[account work]\nurl = https://x.example.com/  # mine\n", 0,
+     {{2, "url: has a blank in it (write %20 for a space in a path); comments go on a line of their own"}}, 0, 0},
+    {"url with a fragment", "[account work]\nurl = https://x.example.com/#x\n", 0,
+     {{2, "url: a URL with a #fragment"}}, 0, 0},
+    {"[check] bad escape", "[check]\nbuffer = \\q\n", 0, {{2, "buffer: the value has a bad escape"}}, 0, 0},
+    {"url plain http elsewhere", "[account work]\nurl = http://dav.example.com/\n", 0,
+     {{2, "url: http://dav.example.com/ is plain http: TLS is required (https)"}}, 0, 0},
+    {"url plain http on the loopback",
+     "[account a]\nurl = http://localhost:5232/\n[account b]\nurl = http://127.0.0.1:8080/dav/\n"
+     "[account c]\nurl = http://[::1]/\n[account d]\nurl = HTTP://LocalHost/\n",
+     0, {{0}}, 4, 0},
+    {"url with a password in it", "[account work]\nurl = https://sam:" CANARY "@x.example.com/\n", 0,
+     {{2, "url: has a user name or password in it"}}, 0, 0},
+    {"password_command unbalanced", "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                                    "password_command = echo '" CANARY "\n",
+     0, {{4, "password_command: a quote is not closed"}}, 0, 0},
+    {"password_command empty", "[account work]\nurl = https://x.example.com/\nusername = sam\npassword_command = \n",
+     0, {{4, "password_command: the value is empty"}}, 0, 0},
+    {"password_command only blanks",
+     "[account work]\nurl = https://x.example.com/\nusername = sam\npassword_command = \"\"\n", 0,
+     {{4, "password_command: the command is empty"}}, 0, 0},
+    {"password_command with a pipe",
+     "[account work]\nurl = https://x.example.com/\nusername = sam\npassword_command = pass x | head -1\n", 0,
+     {{4, "runs without a shell, so \"|\" would reach pass as an argument"}}, 0, 0},
+    {"password_command with ~", "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                                "password_command = ~/bin/pw\n",
+     0, {{4, "~/bin/pw is not expanded"}}, 0, 0},
+    {"two secrets", "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                    "password_command = pass x\npassword = " CANARY "\n",
+     0, {{5, "password and password_command are both set"}}, 0, 0},
+    {"two secrets in a shared file", "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                                     "password_command = pass x\npassword = " CANARY "\n",
+     0644, {{5, "contains a password and is readable by others: chmod 600"}, {5, "both set"}}, 0, 0},
+    {"account names", "[account Work.2_b-c]\nurl = https://x.example.com/\n"
+                      "[account a/b]\nurl = https://x.example.com/\n",
+     0, {{3, "[account a/b]: an account name is"}}, 1, 0},
+    {"bad auth", "[account work]\nurl = https://x.example.com/\nusername = sam\nauth = kerberos\n"
+                 "password_command = pass x\n",
+     0, {{4, "auth: \"kerberos\" is not basic, digest, oauth2 or none"}}, 0, 0},
+    {"oauth2 without client_id", "[account g]\nurl = https://apidata.googleusercontent.com/caldav/v2/\n"
+                                 "auth = oauth2\nclient_secret = x\n",
+     0, {{3, "auth = oauth2 needs a client_id"}}, 0, 0},
+    {"oauth2 with a password", "[account g]\nurl = https://x.example.com/\nauth = oauth2\nclient_id = a\n"
+                               "password_command = pass x\n",
+     0, {{3, "auth = oauth2 uses no password"}}, 0, 0},
+    {"oauth2 over http", "[account g]\nurl = https://x.example.com/\nauth = oauth2\nclient_id = a\n"
+                         "token_url = http://tokens.example.com/\n",
+     0, {{5, "token_url: http://tokens.example.com/ is plain http"}}, 0, 0},
+    {"oauth keys without oauth2", "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                                  "password_command = pass x\nclient_id = a\n",
+     0, {{5, "client_id is only used with auth = oauth2"}}, 0, 0},
+    {"basic without a username", "[account work]\nurl = https://x.example.com/\nauth = basic\n"
+                                 "password_command = pass x\n",
+     0, {{3, "auth = basic needs a username"}}, 0, 0},
+    {"username without a secret", "[account work]\nurl = https://x.example.com/\nusername = sam\n", 0,
+     {{1, "auth = basic needs a password_command"}}, 0, 0},
+    {"a secret without a username", "[account work]\nurl = https://x.example.com/\npassword_command = pass x\n", 0,
+     {{1, "a password is set but auth is none"}}, 0, 0},
+    {"calendars empty", "[account work]\nurl = https://x.example.com/\ncalendars = , ,\n", 0,
+     {{3, "calendars: names no calendar"}}, 0, 0},
+    {"calendars all and names", "[account work]\nurl = https://x.example.com/\ncalendars = all, Work\n", 0,
+     {{3, "calendars: \"all\" and names together"}}, 0, 0},
+    {"ca_file missing", "[account work]\nurl = https://x.example.com/\nca_file = /nonexistent/ca.pem\n", 0,
+     {{3, "ca_file: /nonexistent/ca.pem: No such file or directory"}}, 0, 0},
+    {"ca_file a folder", "[account work]\nurl = https://x.example.com/\nca_file = /\n", 0,
+     {{3, "ca_file: / is not a regular file"}}, 0, 0},
+    {"calendar of no account", OK_ACCOUNT "\n[calendar work/Team]\nbusy = no\n", 0,
+     {{4, "[calendar work/Team]: there is no [account work]"}}, 1, 0},
+    {"calendar without a slash", OK_ACCOUNT "[calendar ok]\nbusy = no\n", 0,
+     {{3, "write [calendar ACCOUNT/NAME]"}}, 1, 0},
+    {"calendar before its account", "[calendar ok/Team]\nbusy = no\n" OK_ACCOUNT, 0, {{0}}, 1, 1},
+    {"calendar values", OK_ACCOUNT "[calendar ok/A]\nbusy = maybe\nconfirmations = no # quiet\ncolor = blue\n"
+                                   "reminders = 10m, soon\n",
+     0,
+     {{4, "busy: \"maybe\" is not a boolean (true/false, yes/no, on/off, 1/0)"},
+      {5, "comments go on a line of their own"},
+      {6, "color: \"blue\" is not #rrggbb, #rgb or #rrggbbaa"},
+      {7, "reminders: \"soon\" is not a duration"}},
+     1, 0},
+    {"colors", OK_ACCOUNT "[calendar ok/A]\ncolor = #12345\n[calendar ok/B]\ncolor = #12345g\n", 0,
+     {{4, "color: \"#12345\""}, {6, "color: \"#12345g\""}}, 1, 0},
+    {"control character", "[account work]\nurl = https://x.example.com/\nusername = sam\\n" CANARY "\n"
+     "password_command = pass x\n", 0,
+     {{3, "username: the value has a control character in it"}}, 0, 0},
+    {"bad escape", "[account work]\nurl = https://x.example.com/\nusername = \\q" CANARY "\n"
+     "password_command = pass x\n", 0,
+     {{3, "username: the value has a bad escape"}}, 0, 0},
+    {"not UTF-8", "[account work]\nurl = https://x.example.com/\nusername = \xff" CANARY "\n"
+     "password_command = pass x\n", 0,
+     {{3, "username: the value is not UTF-8"}}, 0, 0},
+    {"syntax: a bare word stops the load", "[check]\nbuffer = 10m\n\n" CANARY "\n[acount x]\nbufer = 1\n", 0,
+     {{4, "not a key = value line, a [section] header or a # comment"}}, 0, 0},
+    {"syntax: a key before any section", "# hello\n\nbuffer = 10m\n[check]\n", 0,
+     {{3, "a key before the first [section]"}}, 0, 0},
+    {"syntax: a broken header", OK_ACCOUNT "\n[account x\nurl = https://x.example.com/\n", 0,
+     {{4, "not a section header"}}, 0, 0},
+    {"syntax: an empty key", OK_ACCOUNT "= " CANARY "\n", 0, {{3, "not a valid key = value line"}}, 0, 0},
+    {"syntax: CRLF lines", "[check]\r\nbuffer = 10m\r\n\r\n[account\r\n", 0, {{4, "not a section header"}}, 0, 0},
+    {"NUL byte", NUL_TEXT, 0, {{5, "has a NUL byte"}}, 0, 0, sizeof NUL_TEXT - 1},
+    {"problems in line order", "[account z]\nurl = ftp://z.example.com/\n[calendar nobody/x]\nbusy = 2\n"
+                               "[check]\nbuffer = soon\n",
+     0, {{2, "url:"}, {3, "there is no [account nobody]"}, {4, "busy:"}, {6, "buffer"}}, 0, 0},
+};
+
+static void test_problems(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  for (guint r = 0; r < G_N_ELEMENTS(rows); r++) {
+    const Row *row = &rows[r];
+    gssize len = row->len ? (gssize)row->len : -1;
+    g_autoptr(DiarydConfig) cfg = load_text(t, row->text, len, row->mode ? row->mode : 0600);
+    g_autofree char *all = problems_text(cfg);
+    guint n = 0;
+    while (n < G_N_ELEMENTS(row->want) && row->want[n].has)
+      n++;
+    EXPECT(cfg->problems->len == n, "%s: %u problems, want %u:\n%s", row->name, cfg->problems->len, n, all);
+    for (guint i = 0; i < n && i < cfg->problems->len; i++) {
+      const ConfigProblem *p = g_ptr_array_index(cfg->problems, i);
+      EXPECT(p->line == row->want[i].line, "%s: problem %u on line %d, want %d:\n%s", row->name, i, p->line,
+             row->want[i].line, all);
+      EXPECT(strstr(p->message, row->want[i].has), "%s: problem %u lacks \"%s\":\n%s", row->name, i,
+             row->want[i].has, all);
+      EXPECT(!strcmp(p->file, cfg->path), "%s: problem names %s", row->name, p->file);
+    }
+    EXPECT(!strstr(all, CANARY), "%s: the secret is in a message:\n%s", row->name, all);
+    EXPECT(cfg->accounts->len == row->accounts, "%s: %u accounts, want %u", row->name, cfg->accounts->len,
+           row->accounts);
+    EXPECT(cfg->calendars->len == row->calendars, "%s: %u calendars, want %u", row->name, cfg->calendars->len,
+           row->calendars);
+  }
+}
+
+/* ---- a clean file, read back ------------------------------------------------------ */
+
+static void test_clean(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autofree char *ca = tmp_write(t, "ca.pem", "-----BEGIN CERTIFICATE-----\n", -1, 0644);
+  const char *text = "# diaryd\n"
+                     "[check]\n"
+                     "buffer = 15m \n"
+                     "owner = sam@example.com\n"
+                     "\n"
+                     "[account work]\n"
+                     "url = https://cloud.example.com/\n"
+                     "username = sam\n"
+                     "password_command = pass show \"cloud/sam one\"\n"
+                     "calendars = Work,  Team ,\n"
+                     "ca_file = ca.pem\n"
+                     "\n"
+                     "[account google]\n"
+                     "url = https://apidata.googleusercontent.com/caldav/v2/\n"
+                     "auth = oauth2\n"
+                     "client_id = id.apps.googleusercontent.com\n"
+                     "\n"
+                     "[account local]\n"
+                     "url = http://127.0.0.1:5232/\n"
+                     "calendars = all\n"
+                     "\n"
+                     "[account digest]\n"
+                     "url = https://dav.example.com/\n"
+                     "username = sam\n"
+                     "auth = DIGEST\n"
+                     "password = p\\s" CANARY "  \n"
+                     "\n"
+                     "[calendar work/Team]\n"
+                     "busy = Off\n"
+                     "confirmations = yes\n"
+                     "color = #36F\n"
+                     "reminders = 1h, 10m,PT10M, 0\n"
+                     "[calendar work/ /remote.php/dav/calendars/sam/personal/ ]\n"
+                     "color = #3366FFcc\n"
+                     "reminders = none\n";
+  g_autofree char *path = tmp_write(t, "config", text, -1, 0600);
+  CheckConfig check;
+  check_config_init(&check, 0);
+  g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, &check);
+  g_autofree char *all = problems_text(cfg);
+  EXPECT(cfg->problems->len == 0, "problems:\n%s", all);
+  EXPECT(check.rules.buffer == 15 * 60, "buffer %" G_GINT64_FORMAT, check.rules.buffer);
+  EXPECT(check_config_owners(&check) && !strcmp(check_config_owners(&check)[0], "sam@example.com"), "owner");
+  check_config_clear(&check);
+  g_assert_cmpuint(cfg->accounts->len, ==, 4);
+  g_assert_cmpuint(cfg->calendars->len, ==, 2);
+
+  const Account *w = diaryd_config_account(cfg, "work");
+  g_assert_nonnull(w);
+  EXPECT(w->line == 6, "work on line %d", w->line);
+  EXPECT(!strcmp(w->url, "https://cloud.example.com/"), "url %s", w->url);
+  EXPECT(!strcmp(w->username, "sam"), "username");
+  EXPECT(w->auth == ACCOUNT_AUTH_BASIC, "auth %d", w->auth);
+  EXPECT(g_strv_length(w->password_command) == 3 && !strcmp(w->password_command[2], "cloud/sam one"),
+         "password_command");
+  EXPECT(!w->password, "password");
+  EXPECT(g_strv_length(w->calendars) == 2 && !strcmp(w->calendars[0], "Work") && !strcmp(w->calendars[1], "Team"),
+         "calendars");
+  g_autofree char *want_ca = g_canonicalize_filename(ca, NULL);
+  EXPECT(w->ca_file && !strcmp(w->ca_file, want_ca), "ca_file %s, want %s", w->ca_file, want_ca);
+  EXPECT(!w->client_id && !w->scope && !w->auth_url && !w->token_url, "oauth fields on a basic account");
+
+  const Account *g = diaryd_config_account(cfg, "google");
+  g_assert_nonnull(g);
+  EXPECT(g->auth == ACCOUNT_AUTH_OAUTH2, "google auth");
+  EXPECT(!strcmp(g->client_id, "id.apps.googleusercontent.com") && !g->client_secret, "client");
+  EXPECT(!strcmp(g->scope, OAUTH_GOOGLE_SCOPE) && !strcmp(g->auth_url, OAUTH_GOOGLE_AUTH_URL) &&
+             !strcmp(g->token_url, OAUTH_GOOGLE_TOKEN_URL),
+         "google defaults");
+
+  const Account *l = diaryd_config_account(cfg, "local");
+  g_assert_nonnull(l);
+  EXPECT(l->auth == ACCOUNT_AUTH_NONE && !l->username && !l->calendars, "local");
+
+  const Account *d = diaryd_config_account(cfg, "digest");
+  g_assert_nonnull(d);
+  EXPECT(d->auth == ACCOUNT_AUTH_DIGEST, "digest auth");
+  /* A password is the value GKeyFile gives, escapes decoded, nothing stripped. */
+  EXPECT(d->password && !strcmp(d->password, "p " CANARY "  "), "password");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = account_secret(d, &error);
+  g_assert_no_error(error);
+  EXPECT(secret && !strcmp(secret, d->password), "account_secret of a password");
+  EXPECT(!diaryd_config_account(cfg, "nobody"), "unknown account");
+
+  const CalendarSettings *c = g_ptr_array_index(cfg->calendars, 0);
+  EXPECT(!strcmp(c->account, "work") && !strcmp(c->calendar, "Team") && c->line == 28, "calendar 0");
+  EXPECT(c->busy == 0 && c->confirmations == 1, "booleans %d %d", c->busy, c->confirmations);
+  EXPECT(!strcmp(c->color, "#3366ff"), "color %s", c->color);
+  EXPECT(c->reminders && c->reminders->len == 3 && g_array_index(c->reminders, gint64, 0) == 0 &&
+             g_array_index(c->reminders, gint64, 1) == 600 && g_array_index(c->reminders, gint64, 2) == 3600,
+         "reminders sorted, without duplicates");
+  c = g_ptr_array_index(cfg->calendars, 1);
+  EXPECT(!strcmp(c->calendar, "/remote.php/dav/calendars/sam/personal/"), "calendar path %s", c->calendar);
+  EXPECT(c->busy == -1 && c->confirmations == -1, "unset booleans");
+  EXPECT(!strcmp(c->color, "#3366ff"), "#rrggbbaa -> #rrggbb: %s", c->color);
+  EXPECT(c->reminders && c->reminders->len == 0, "reminders = none");
+}
+
+/* ---- the file's mode decides about `password` -------------------------------------- */
+
+static void test_password_mode(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  const char *text = "[account work]\nurl = https://x.example.com/\nusername = sam\n\npassword = " CANARY "\n";
+  const int modes[] = {0644, 0640, 0604, 0620, 0602};
+  for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+    g_autofree char *path = tmp_write(t, "config", text, -1, modes[i]);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    g_autofree char *all = problems_text(cfg);
+    g_autofree char *want = g_strdup_printf("%s contains a password and is readable by others: chmod 600 %s", path,
+                                            path);
+    EXPECT(cfg->problems->len == 1, "mode %o: problems:\n%s", modes[i], all);
+    const ConfigProblem *p = cfg->problems->len ? g_ptr_array_index(cfg->problems, 0) : NULL;
+    EXPECT(p && p->line == 5 && !strcmp(p->message, want), "mode %o:\n%s", modes[i], all);
+    EXPECT(!strstr(all, CANARY), "mode %o: the secret is in a message", modes[i]);
+    EXPECT(cfg->accounts->len == 0, "mode %o: the account is kept", modes[i]);
+    g_autofree char *formatted = p ? config_problem_format(p) : NULL;
+    g_autofree char *want_line = g_strdup_printf("%s:5: %s", path, want);
+    EXPECT(formatted && !strcmp(formatted, want_line), "format: %s", formatted);
+  }
+  for (int mode = 0400; mode <= 0700; mode += 0100) {
+    g_autofree char *path = tmp_write(t, "config", text, -1, 0600);
+    g_assert_cmpint(g_chmod(path, mode), ==, 0);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    g_autofree char *all = problems_text(cfg);
+    EXPECT(cfg->problems->len == 0, "mode %o: problems:\n%s", mode, all);
+    EXPECT(cfg->accounts->len == 1, "mode %o: no account", mode);
+    g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+  }
+}
+
+/* ---- files as a whole -------------------------------------------------------------- */
+
+static void test_files(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autofree char *missing = g_build_filename(t->dir, "no-such-config", NULL);
+
+  g_autoptr(DiarydConfig) named = diaryd_config_load(missing, TRUE, NULL);
+  EXPECT(named->problems->len == 1 && named->path && !strcmp(named->path, missing), "explicit missing file");
+  if (named->problems->len) {
+    g_autofree char *line = config_problem_format(g_ptr_array_index(named->problems, 0));
+    g_autofree char *want = g_strdup_printf("%s: cannot open: No such file or directory", missing);
+    EXPECT(!strcmp(line, want), "%s", line);
+  }
+  g_autoptr(DiarydConfig) quiet = diaryd_config_load(missing, FALSE, NULL);
+  EXPECT(quiet->problems->len == 0 && !quiet->path && quiet->accounts->len == 0, "default missing file");
+
+  g_autoptr(DiarydConfig) dir = diaryd_config_load(t->dir, TRUE, NULL);
+  EXPECT(dir->problems->len == 1 && strstr(((ConfigProblem *)g_ptr_array_index(dir->problems, 0))->message,
+                                            "not a regular file"),
+         "a folder");
+
+  /* Just over 1 MB of comments: refused unread. */
+  gsize big_len = 1024 * 1024 + 1;
+  g_autofree char *big = g_malloc(big_len);
+  memset(big, '#', big_len);
+  big[big_len - 1] = '\n';
+  g_autofree char *big_path = tmp_write(t, "big", big, (gssize)big_len, 0600);
+  g_autoptr(DiarydConfig) huge = diaryd_config_load(big_path, TRUE, NULL);
+  EXPECT(huge->problems->len == 1, "big file");
+  if (huge->problems->len) {
+    const ConfigProblem *p = g_ptr_array_index(huge->problems, 0);
+    EXPECT(p->line == 0 && strstr(p->message, "larger than 1 MB"), "%s", p->message);
+  }
+  /* Exactly 1 MB is fine. */
+  g_autofree char *fits_path = tmp_write(t, "fits", big, (gssize)big_len - 1, 0600);
+  g_autoptr(DiarydConfig) fits = diaryd_config_load(fits_path, TRUE, NULL);
+  g_autofree char *fits_all = problems_text(fits);
+  EXPECT(fits->problems->len == 0, "1 MB file:\n%s", fits_all);
+
+  /* The default path, from XDG_CONFIG_HOME. */
+  g_autofree char *def = diaryd_config_default_path();
+  g_autofree char *want = g_build_filename(g_get_user_config_dir(), "diaryd", "config", NULL);
+  EXPECT(!strcmp(def, want), "default path %s", def);
+}
+
+/* config_load_check() reads the [check] section of the same files. */
+static void test_load_check(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autofree char *good = tmp_write(t, "good", OK_ACCOUNT "[check]\nbuffer = 20m\nowner = a@x.org\n", -1, 0644);
+  CheckConfig check;
+  check_config_init(&check, 0);
+  g_autoptr(GError) error = NULL;
+  EXPECT(config_load_check(&check, good, &error), "load: %s", error ? error->message : "");
+  EXPECT(check.rules.buffer == 20 * 60, "buffer");
+  check_config_clear(&check);
+
+  g_autofree char *bad = tmp_write(t, "bad", "[check]\nbuffer = soon\nbufer = 1\n", -1, 0644);
+  check_config_init(&check, 0);
+  g_clear_error(&error);
+  EXPECT(!config_load_check(&check, bad, &error), "bad value accepted");
+  g_autofree char *want = g_strdup_printf("%s: [check] buffer: \"soon\" is not valid", bad);
+  EXPECT(error && g_str_has_prefix(error->message, want), "message: %s", error ? error->message : "");
+  check_config_clear(&check);
+}
+
+/* ---- the shipped example ------------------------------------------------------------ */
+
+/* Example lines are "#key = value" and "#[section]"; explanations are
+ * "# text".  Switching the examples on must give a clean file. */
+static char *uncomment_examples(const char *text) {
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if ((*l)[0] == '#' && (g_ascii_islower((*l)[1]) || (*l)[1] == '['))
+      memmove(*l, *l + 1, strlen(*l));
+  return g_strjoinv("\n", lines);
+}
+
+static void test_example(void) {
+  g_autoptr(DiarydConfig) as_is = diaryd_config_load(EXAMPLE, TRUE, NULL);
+  g_autofree char *all = problems_text(as_is);
+  EXPECT(as_is->problems->len == 0 && as_is->accounts->len == 0, "the example as shipped:\n%s", all);
+
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_file_get_contents(EXAMPLE, &text, NULL, &error);
+  g_assert_no_error(error);
+  g_autofree char *on = uncomment_examples(text);
+  g_autoptr(Tmp) t = tmp_new();
+  const int modes[] = {0600, 0644};
+  for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+    g_autofree char *path = tmp_write(t, "config", on, -1, modes[i]);
+    CheckConfig check;
+    check_config_init(&check, 0);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, &check);
+    g_autofree char *listed = problems_text(cfg);
+    EXPECT(cfg->problems->len == 0, "mode %o: the example with its examples on:\n%s", modes[i], listed);
+    EXPECT(check.tz && !strcmp(check.tz, "Europe/London"), "the [check] examples were not read");
+    check_config_clear(&check);
+    const char *names[] = {"nextcloud", "google", "fastmail", "icloud", "radicale"};
+    EXPECT(cfg->accounts->len == G_N_ELEMENTS(names), "%u accounts", cfg->accounts->len);
+    for (guint n = 0; n < G_N_ELEMENTS(names); n++)
+      EXPECT(diaryd_config_account(cfg, names[n]), "no account %s", names[n]);
+    EXPECT(cfg->calendars->len == 2, "%u calendars", cfg->calendars->len);
+    const Account *g = diaryd_config_account(cfg, "google");
+    EXPECT(g && g->auth == ACCOUNT_AUTH_OAUTH2 && g->client_id && g->client_secret, "google account");
+    const Account *r = diaryd_config_account(cfg, "radicale");
+    EXPECT(r && g_strv_length(r->password_command) == 3, "radicale password_command");
+  }
+}
+
+/* ---- which calendars ----------------------------------------------------------------- */
+
+static void test_matching(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autoptr(DiarydConfig) cfg =
+      load_text(t,
+                "[account work]\nurl = https://cloud.example.com/\n"
+                "calendars = Work, /remote.php/dav/calendars/sam/team-1/, personal, f%C3%BCr\n"
+                "[account all]\nurl = https://dav.example.com/\n"
+                "[calendar work/Work]\ncolor = #111\n"
+                "[calendar work/calendars/sam/team-1]\ncolor = #222\n"
+                "[calendar work/personal]\ncolor = #333\n"
+                "[calendar all/Work]\ncolor = #444\n",
+                -1, 0600);
+  g_autofree char *all = problems_text(cfg);
+  g_assert_cmpuint(cfg->problems->len, ==, 0);
+  const Account *w = diaryd_config_account(cfg, "work"), *a = diaryd_config_account(cfg, "all");
+  g_assert_nonnull(w);
+  g_assert_nonnull(a);
+  const char *base = "https://cloud.example.com/remote.php/dav/calendars/sam/";
+  g_autofree char *work = g_strconcat(base, "work/", NULL), *team = g_strconcat(base, "team-1/", NULL),
+                  *team10 = g_strconcat(base, "xteam-1/", NULL), *personal = g_strconcat(base, "personal/", NULL),
+                  *fuer = g_strconcat(base, "f%C3%BCr/", NULL), *other = g_strconcat(base, "other/", NULL);
+  struct {
+    const char *name, *url;
+    gboolean wanted;
+    const char *color; /* of the settings found, NULL for none */
+  } cases[] = {
+      {"WORK", work, TRUE, "#111111"},                                /* display name, any case */
+      {"Team", team, TRUE, "#222222"},                                /* by path */
+      {"Team", "/remote.php/dav/calendars/sam/team-1", TRUE, "#222222"}, /* an href without a slash */
+      {"Team", team10, FALSE, NULL},                                  /* whole segments only */
+      {"My things", personal, TRUE, "#333333"},                       /* last segment */
+      {"Für", fuer, TRUE, NULL},                                      /* percent-decoded */
+      {"Other", other, FALSE, NULL},
+      {NULL, personal, TRUE, "#333333"},                              /* no display name */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    EXPECT(account_wants_calendar(w, cases[i].name, cases[i].url) == cases[i].wanted, "wants %s %s",
+           cases[i].name, cases[i].url);
+    const CalendarSettings *c = diaryd_config_calendar(cfg, "work", cases[i].name, cases[i].url);
+    EXPECT(cases[i].color ? c && !strcmp(c->color, cases[i].color) : !c, "settings for %s %s: %s", cases[i].name,
+           cases[i].url, c ? c->color : "none");
+    EXPECT(account_wants_calendar(a, cases[i].name, cases[i].url), "calendars absent: all wanted");
+  }
+  const CalendarSettings *c = diaryd_config_calendar(cfg, "all", "work", "https://dav.example.com/cal/w/");
+  EXPECT(c && !strcmp(c->color, "#444444"), "settings are per account");
+  EXPECT(!diaryd_config_calendar(cfg, "nobody", "Work", work), "unknown account");
+  (void)all;
+}
+
+/* ---- password_command ------------------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *argv[6];
+  const char *secret;  /* NULL: an error */
+  GIOErrorEnum code;
+  const char *has;     /* in the error message */
+} SecretRow;
+
+static const SecretRow secret_rows[] = {
+    {"LF", {"printf", "pw\\n"}, "pw", 0, NULL},
+    {"CRLF", {"printf", "pw\\r\\n"}, "pw", 0, NULL},
+    {"one newline of two", {"printf", "pw\\n\\n"}, "pw\n", 0, NULL},
+    {"no newline", {"printf", "pw"}, "pw", 0, NULL},
+    {"only CR kept", {"printf", "pw\\r"}, "pw\r", 0, NULL},
+    {"blanks kept", {"printf", " pw \\n"}, " pw ", 0, NULL},
+    {"stdin is /dev/null", {"sh", "-c", "cat; printf pw"}, "pw", 0, NULL},
+    {"exactly 4 KB", {"sh", "-c", "yes x | head -c 4096"}, NULL, 0, NULL}, /* checked below */
+    {"exit 1", {"sh", "-c", "printf " CANARY "; exit 1"}, NULL, G_IO_ERROR_FAILED,
+     "account 'work': password_command \"sh\" exited with status 1"},
+    {"exit 3 after stderr",
+     {"sh", "-c", "echo '# (a password_command writing to stderr)' >&2; printf " CANARY "; exit 3"},
+     NULL,
+     G_IO_ERROR_FAILED,
+     "exited with status 3"},
+    {"signal", {"sh", "-c", "printf " CANARY "; kill -TERM $$"}, NULL, G_IO_ERROR_FAILED,
+     "account 'work': password_command \"sh\" was killed by signal 15"},
+    {"prints nothing", {"true"}, NULL, G_IO_ERROR_INVALID_DATA,
+     "account 'work': password_command \"true\" printed no password"},
+    {"prints an empty line", {"printf", "\\r\\n"}, NULL, G_IO_ERROR_INVALID_DATA, "printed no password"},
+    {"NUL byte", {"printf", CANARY "\\0x"}, NULL, G_IO_ERROR_INVALID_DATA, "printed a NUL byte"},
+    {"4 KB and one byte", {"sh", "-c", "yes " CANARY " | head -c 4097"}, NULL, G_IO_ERROR_MESSAGE_TOO_LARGE,
+     "printed more than 4 KB"},
+    {"10 MB", {"sh", "-c", "yes " CANARY " | head -c 10485760"}, NULL, G_IO_ERROR_MESSAGE_TOO_LARGE,
+     "account 'work': password_command \"sh\" printed more than 4 KB"},
+    {"not found", {"diaryd-no-such-command-" CANARY}, NULL, G_IO_ERROR_NOT_FOUND,
+     "account 'work': password_command \"diaryd-no-such-command-"},
+    {"not executable", {"/etc/passwd"}, NULL, G_IO_ERROR_FAILED, "could not be run"},
+};
+
+static void test_secret(void) {
+  for (guint i = 0; i < G_N_ELEMENTS(secret_rows); i++) {
+    const SecretRow *row = &secret_rows[i];
+    Account a = {.name = "work", .password_command = (char **)row->argv, .password = CANARY};
+    g_autoptr(GError) error = NULL;
+    g_autofree char *secret = account_secret(&a, &error);
+    if (!strcmp(row->name, "exactly 4 KB")) {
+      EXPECT(secret && strlen(secret) == 4095, "%s: %s", row->name, error ? error->message : "wrong length");
+      continue;
+    }
+    if (row->secret) {
+      EXPECT(secret && !strcmp(secret, row->secret), "%s: %s", row->name, error ? error->message : "wrong secret");
+      continue;
+    }
+    EXPECT(!secret, "%s: a secret", row->name);
+    EXPECT(error && error->domain == G_IO_ERROR && error->code == (int)row->code, "%s: error %s %d", row->name,
+           error ? g_quark_to_string(error->domain) : "none", error ? error->code : -1);
+    if (!error)
+      continue;
+    EXPECT(strstr(error->message, row->has), "%s: message \"%s\" lacks \"%s\"", row->name, error->message, row->has);
+    if (strcmp(row->name, "not found")) /* there the command's name is the canary */
+      EXPECT(!strstr(error->message, CANARY), "%s: the output is in the message: %s", row->name, error->message);
+  }
+}
+
+static void test_secret_timeout(void) {
+  g_setenv("DIARYD_PASSWORD_COMMAND_TIMEOUT", "1", TRUE);
+  const char *const commands[][4] = {
+      {"sleep", "30"},
+      /* Prints, then hangs; its child keeps the pipe open after it dies. */
+      {"sh", "-c", "printf " CANARY "; sleep 4; echo"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
+    Account a = {.name = "work", .password_command = (char **)commands[i]};
+    gint64 start = g_get_monotonic_time();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *secret = account_secret(&a, &error);
+    double took = (g_get_monotonic_time() - start) / 1e6;
+    EXPECT(!secret, "%s: a secret", commands[i][0]);
+    EXPECT(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT), "%s: %s", commands[i][0],
+           error ? error->message : "no error");
+    EXPECT(took >= 0.9 && took < 2.5, "%s: took %.2f s", commands[i][0], took);
+    if (error) {
+      g_autofree char *want =
+          g_strdup_printf("account 'work': password_command \"%s\" did not finish within 1 s and was killed",
+                          commands[i][0]);
+      EXPECT(!strcmp(error->message, want), "message %s", error->message);
+      EXPECT(!strstr(error->message, CANARY), "the output is in the message");
+    }
+  }
+  /* Out of range: the 30 s default stands (a quick command shows nothing of it). */
+  g_setenv("DIARYD_PASSWORD_COMMAND_TIMEOUT", "3600", TRUE);
+  const char *argv[] = {"printf", "pw", NULL};
+  Account a = {.name = "work", .password_command = (char **)argv};
+  g_autofree char *secret = account_secret(&a, NULL);
+  EXPECT(secret && !strcmp(secret, "pw"), "secret");
+  g_unsetenv("DIARYD_PASSWORD_COMMAND_TIMEOUT");
+}
+
+/* From a real file, through the loader's argv. */
+static void test_secret_from_config(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autoptr(DiarydConfig) cfg = load_text(t,
+                                          "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                                          "password_command = sh -c 'printf \"%s\\n\" \"a b\\\\c\"'\n"
+                                          "[account none]\nurl = https://y.example.com/\n",
+                                          -1, 0644);
+  g_autofree char *all = problems_text(cfg);
+  g_assert_cmpuint(cfg->problems->len, ==, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = account_secret(diaryd_config_account(cfg, "work"), &error);
+  g_assert_no_error(error);
+  EXPECT(secret && !strcmp(secret, "a b\\c"), "secret \"%s\"", secret);
+  g_autofree char *nothing = account_secret(diaryd_config_account(cfg, "none"), &error);
+  EXPECT(!nothing && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND), "account without a secret");
+  (void)all;
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions();
+  g_test_add_func("/accounts/problems", test_problems);
+  g_test_add_func("/accounts/clean", test_clean);
+  g_test_add_func("/accounts/password-mode", test_password_mode);
+  g_test_add_func("/accounts/files", test_files);
+  g_test_add_func("/accounts/load-check", test_load_check);
+  g_test_add_func("/accounts/example", test_example);
+  g_test_add_func("/accounts/matching", test_matching);
+  g_test_add_func("/accounts/secret", test_secret);
+  g_test_add_func("/accounts/secret-timeout", test_secret_timeout);
+  g_test_add_func("/accounts/secret-from-config", test_secret_from_config);
+  return g_test_run();
+}
