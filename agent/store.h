@@ -135,7 +135,8 @@ typedef struct {
 void store_result_clear(StoreResult *res);
 
 /* Writes the batch into the calendar in one transaction.  `res` (may be
- * NULL) is filled on success. */
+ * NULL) is filled on success (overwritten: clear a reused one first).
+ * STORE_ERROR_NOT_FOUND when there is no such calendar. */
 gboolean store_apply(Store *store, gint64 calendar, StoreBatch *batch, StoreResult *res, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 
@@ -166,12 +167,16 @@ typedef struct {
 
 void store_change_free(StoreChange *c);
 
-/* Up to `limit` rows after the consumer's mark (after `after` instead, when
- * after >= 0), oldest first (StoreChange*, free func set). */
+/* Up to `limit` rows (0: no limit) after the consumer's mark (after `after`
+ * instead, when after >= 0), oldest first (StoreChange*, free func set). */
 GPtrArray *store_journal_read(Store *store, const char *consumer, gint64 after, guint limit, GError **error);
 /* Moves the consumer's mark to `seq`. */
 gboolean store_journal_ack(Store *store, const char *consumer, gint64 seq, GError **error);
-/* Transactions for consumers that write their own state with the ack. */
+/* Transactions for consumers that write their own state with the ack.
+ * store_begin() holds the Store for the calling thread until that thread
+ * calls store_commit() or store_rollback(); other threads' calls wait.  The
+ * store's own functions may be called inside; they nest (as savepoints), and
+ * so does store_begin().  A failed store_commit() has rolled back. */
 gboolean store_begin(Store *store, GError **error);
 gboolean store_commit(Store *store, GError **error);
 void store_rollback(Store *store);

@@ -1,0 +1,1342 @@
+/* store: see store.h.
+ *
+ * The database (schema version 1):
+ *
+ *   accounts(name PK, url, discovered_at)
+ *   calendars(id PK AUTOINCREMENT, account, url, name, color, sync_token, ctag, synced_at, complete,
+ *             UNIQUE(account, url))
+ *   objects(rowid, calendar → calendars ON DELETE CASCADE, href, etag, uid, error, ical,
+ *           UNIQUE(calendar, href)); indexes on (calendar, uid) and on (calendar) of the bad rows
+ *   changes(seq PK AUTOINCREMENT, calendar, href, kind 'A'/'M'/'R', uid, recurrence_id, fields, baseline, at)
+ *   consumers(name PK, seq)
+ *
+ * Why it looks like this:
+ * - objects keeps its rowid (no WITHOUT ROWID): SQLite stores a WITHOUT
+ *   ROWID row inside the index b-tree, which suits rows under ~1/20 of a page,
+ *   and an iCalendar object is usually larger.  The text is the last column so
+ *   that reading etag, uid or error never walks the text's overflow pages.
+ * - Calendar ids and journal seqs are AUTOINCREMENT: never reused, so a
+ *   journal row of a removed calendar can never be mistaken for one of a
+ *   calendar added later.  changes.calendar has no foreign key on purpose:
+ *   the removals of a removed calendar outlive it.
+ * - An object row is in one of four states:
+ *     good        error NULL, uid and ical set: in the diary;
+ *     duplicate   error and uid and ical set: scanned fine, but another good
+ *                 row of the calendar has its UID;
+ *     unreadable  error and ical set, uid NULL: calobj_scan refused it;
+ *     refused     error set, uid and ical NULL: store_batch_bad().
+ *   The text of bad objects is kept: it makes "same etag and same text"
+ *   decidable for them too (so re-applying a batch reports nothing new), it
+ *   lets a duplicate take over when the first holder of its UID goes, and it
+ *   is what a user needs to see to fix the object.
+ * - Invariant: at most one good row per (calendar, UID), and when a good
+ *   holder of a UID goes (removed, rewritten with another UID, or turned
+ *   bad), the oldest duplicate of that UID is promoted in the same
+ *   transaction, journalled as an addition and counted in `added`.  Without
+ *   this a duplicate would stay out until its etag changed, since syncs
+ *   do not fetch objects whose etag is unchanged.
+ * - Which of two hrefs keeps a UID: the one that had it (a good row not
+ *   changing its UID in this batch); between new ones, the first in the batch.
+ *
+ * Applying a batch (one transaction: BEGIN IMMEDIATE, or a savepoint inside
+ * store_begin()):
+ *   1. removals: the batch's removes, then for a full batch every stored href
+ *      the batch does not mention.  Removing first lets a UID move from one
+ *      href to another within a batch.
+ *   2. puts and bads in batch order.  When an href occurs more than once in a
+ *      batch, its last entry counts.  A put whose etag and text equal the
+ *      stored ones (a bad with the same etag and error) is `unchanged` and
+ *      writes nothing; anything else rewrites the row and journals
+ *      calobj_diff(old, new), where old is the scan of the stored text when
+ *      the row was good and new is the scan of the new text when it is good.
+ *      An etag-only change is `modified` with no journal rows.
+ *   3. promotions of duplicates whose UID was released.
+ *   4. the calendar row: token (set, cleared or left), ctag (set or left),
+ *      synced_at (now, when the batch is complete), complete (stays true once
+ *      true).
+ * Journal rows are baseline when the calendar was not complete before the
+ * batch: the rows of the completing batch are baseline too, as it still
+ * describes what was there before diaryd knew the calendar.
+ *
+ * Counts: added/modified/removed are object rows written, promotions
+ * counted as added; `problems` lists the objects this batch stored with an
+ * error, so a bad object re-sent unchanged is not reported again.  A keep of
+ * an href that is not stored is ignored (nothing to keep).
+ *
+ * Concurrency: one connection per Store (SQLITE_OPEN_NOMUTEX), guarded by a
+ * GRecMutex; every public function takes it, so calls are serialised.  It is
+ * recursive because store_begin() holds it until store_commit() or
+ * store_rollback(), and the calls made in between on the same thread take it
+ * again.  Inside an open transaction the internal ones use savepoints, so a
+ * failed store_apply() inside store_begin() undoes only itself.  Between
+ * processes, BEGIN IMMEDIATE takes the write lock up front (a deferred
+ * transaction that upgrades can fail with SQLITE_BUSY at once, whatever the
+ * timeout) and busy_timeout makes a second diaryd wait up to 5 s.
+ *
+ * Statements are prepared once per Store and kept (keyed by the address of
+ * their SQL literal: every call site passes a literal); a CachedStmt's
+ * cleanup resets it, it is never finalized before store_free().
+ * store_foreach_object() prepares its own statement, so a callback may call
+ * any store function, store_foreach_object() included; it holds the lock
+ * for the whole iteration (one consistent snapshot), so other threads' calls
+ * wait until it ends.
+ *
+ * Test hook: DIARYD_TEST_KILL_AFTER_ROWS=N (read by store_open) makes
+ * store_apply() raise SIGKILL once it has written N object rows (checked
+ * after each object, each writing at most one), before its commit, for the
+ * crash tests.  It is never set outside tests.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUSY_TIMEOUT_MS 5000
+/* How large the WAL may stay after a checkpoint: a 10,000-object first sync
+ * writes tens of MB into it, which need not stay on disk. */
+#define WAL_SIZE_LIMIT (8 * 1024 * 1024)
+
+G_DEFINE_QUARK(diaryd-store-error-quark, store_error)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+
+/* A statement from the Store's cache: its cleanup resets it, never finalizes. */
+typedef sqlite3_stmt CachedStmt;
+static void cached_stmt_release(CachedStmt *st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CachedStmt, cached_stmt_release)
+
+struct Store {
+  GRecMutex lock;
+  sqlite3 *db;
+  char *path;
+  GHashTable *stmts; /* SQL literal (by address) → sqlite3_stmt* */
+  guint depth;       /* open transactions: 1 = BEGIN, more = savepoints inside it */
+  guint kill_after;  /* the test hook; 0 = off */
+};
+
+#define LOCKED(s) g_autoptr(GRecMutexLocker) locker_ G_GNUC_UNUSED = g_rec_mutex_locker_new(&(s)->lock)
+
+/* ---- SQLite helpers ------------------------------------------------------------ */
+
+static gboolean sql_fail(Store *s, GError **error) {
+  g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, sqlite3_errmsg(s->db));
+  return FALSE;
+}
+
+static gboolean exec(Store *s, const char *sql, GError **error) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+    return TRUE;
+  g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+  sqlite3_free(msg);
+  return FALSE;
+}
+
+static void stmt_finalize(gpointer st) {
+  sqlite3_finalize(st);
+}
+
+/* `sql` must be a string literal: the cache is keyed by its address. */
+static CachedStmt *prep(Store *s, const char *sql, GError **error) {
+  sqlite3_stmt *st = g_hash_table_lookup(s->stmts, sql);
+  if (st)
+    return st;
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    sql_fail(s, error);
+    return NULL;
+  }
+  g_hash_table_insert(s->stmts, (gpointer)sql, st);
+  return st;
+}
+
+/* SQLITE_ROW or SQLITE_DONE; -1 with `error` set. */
+static int step(Store *s, sqlite3_stmt *st, GError **error) {
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+  sql_fail(s, error);
+  return -1;
+}
+
+/* Steps a statement that returns no row, and resets it. */
+static gboolean run(Store *s, sqlite3_stmt *st, GError **error) {
+  int rc = step(s, st, error);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc >= 0;
+}
+
+/* Strings are bound SQLITE_STATIC: each statement is reset before the
+ * strings bound to it go. */
+static void bind_str(sqlite3_stmt *st, int i, const char *v) {
+  if (v)
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v, gsize len) {
+  if (v)
+    sqlite3_bind_text64(st, i, v, len, SQLITE_STATIC, SQLITE_UTF8);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i) {
+  return g_strdup(col_text(st, i));
+}
+
+/* ---- transactions ------------------------------------------------------------------ */
+
+/* Outermost: BEGIN IMMEDIATE; inside one: a savepoint.  The caller holds the lock. */
+static gboolean txn_begin(Store *s, GError **error) {
+  if (!exec(s, s->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested", error))
+    return FALSE;
+  s->depth++;
+  return TRUE;
+}
+
+static void txn_rollback(Store *s) {
+  g_return_if_fail(s->depth > 0);
+  if (s->depth == 1) {
+    /* SQLite may have rolled back already (after SQLITE_FULL, SQLITE_IOERR...). */
+    if (!sqlite3_get_autocommit(s->db))
+      exec(s, "ROLLBACK", NULL);
+  } else if (!sqlite3_get_autocommit(s->db)) {
+    exec(s, "ROLLBACK TO nested; RELEASE nested", NULL);
+  }
+  s->depth--;
+}
+
+/* On failure the transaction is rolled back: either way it has ended. */
+static gboolean txn_commit(Store *s, GError **error) {
+  g_return_val_if_fail(s->depth > 0, FALSE);
+  if (sqlite3_get_autocommit(s->db)) {
+    s->depth--;
+    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: the transaction was rolled back by an earlier error",
+                s->path);
+    return FALSE;
+  }
+  if (!exec(s, s->depth == 1 ? "COMMIT" : "RELEASE nested", error)) {
+    txn_rollback(s);
+    return FALSE;
+  }
+  s->depth--;
+  return TRUE;
+}
+
+/* ---- opening and the schema ------------------------------------------------------ */
+
+/* Migration i takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    /* 0 → 1 */
+    "CREATE TABLE accounts ("
+    "  name TEXT PRIMARY KEY,"
+    "  url TEXT NOT NULL,"
+    "  discovered_at INTEGER NOT NULL);"
+    "CREATE TABLE calendars ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  account TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  color TEXT,"
+    "  sync_token TEXT,"
+    "  ctag TEXT,"
+    "  synced_at INTEGER NOT NULL DEFAULT 0,"
+    "  complete INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (account, url));"
+    "CREATE TABLE objects ("
+    "  calendar INTEGER NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,"
+    "  href TEXT NOT NULL,"
+    "  etag TEXT,"
+    "  uid TEXT,"
+    "  error TEXT,"
+    "  ical TEXT,"
+    "  UNIQUE (calendar, href));"
+    "CREATE INDEX objects_uid ON objects(calendar, uid);"
+    "CREATE INDEX objects_bad ON objects(calendar) WHERE error IS NOT NULL;"
+    "CREATE TABLE changes ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  calendar INTEGER NOT NULL,"
+    "  href TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('A', 'M', 'R')),"
+    "  uid TEXT NOT NULL,"
+    "  recurrence_id TEXT,"
+    "  fields TEXT,"
+    "  baseline INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE TABLE consumers ("
+    "  name TEXT PRIMARY KEY,"
+    "  seq INTEGER NOT NULL);",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
+
+char *store_default_path(void) {
+  const char *env = g_getenv("DIARYD_DB");
+  if (env && *env)
+    return g_strdup(env);
+  return g_build_filename(g_get_user_state_dir(), "diaryd", "diaryd.db", NULL);
+}
+
+/* Creates the folder (0700) and the file (0600) when missing.  The modes are
+ * set with chmod after creation so that the umask cannot widen them; an
+ * existing folder or file is left as it is (the folder may be /tmp).  SQLite
+ * gives the -wal and -shm files the mode of the database. */
+static gboolean prepare_file(const char *path, GError **error) {
+  g_autofree char *dir = g_path_get_dirname(path);
+  struct stat st;
+  if (stat(dir, &st) != 0) {
+    if (errno != ENOENT || g_mkdir_with_parents(dir, 0700) != 0 || chmod(dir, 0700) != 0) {
+      int e = errno;
+      g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot create the folder %s: %s", dir, g_strerror(e));
+      return FALSE;
+    }
+  }
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd >= 0) {
+    int rc = fchmod(fd, 0600);
+    int e = errno;
+    close(fd);
+    if (rc != 0) {
+      g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot set the mode of %s: %s", path, g_strerror(e));
+      return FALSE;
+    }
+  } else if (errno != EEXIST) {
+    int e = errno;
+    g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot create %s: %s", path, g_strerror(e));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean pragma_int(Store *s, const char *sql, gint64 *out, GError **error) {
+  g_autoptr(sqlite3_stmt) st = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(s, error);
+  int rc = step(s, st, error);
+  if (rc < 0)
+    return FALSE;
+  *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  return TRUE;
+}
+
+static gboolean migrate(Store *s, GError **error) {
+  if (!exec(s, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  gint64 version = 0;
+  if (!pragma_int(s, "PRAGMA user_version", &version, error))
+    goto fail;
+  if (version < 0 || version > STORE_SCHEMA_VERSION) {
+    g_set_error(error, STORE_ERROR, STORE_ERROR_SCHEMA,
+                "%s has schema version %" G_GINT64_FORMAT "; this diaryd knows versions up to %d: it was written "
+                "by a newer diaryd",
+                s->path, version, STORE_SCHEMA_VERSION);
+    goto fail;
+  }
+  if (version < STORE_SCHEMA_VERSION) {
+    for (gint64 v = version; v < STORE_SCHEMA_VERSION; v++)
+      if (!exec(s, migrations[v], error)) {
+        g_prefix_error(error, "migrating the store from schema version %" G_GINT64_FORMAT ": ", v);
+        goto fail;
+      }
+    g_autofree char *set = g_strdup_printf("PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    if (!exec(s, set, error))
+      goto fail;
+  }
+  if (!exec(s, "COMMIT", error))
+    goto fail;
+  return TRUE;
+fail:
+  if (!sqlite3_get_autocommit(s->db))
+    exec(s, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+Store *store_open(const char *path, GError **error) {
+  g_return_val_if_fail(path && *path, NULL);
+  if (!prepare_file(path, error))
+    return NULL;
+  g_autoptr(Store) s = g_new0(Store, 1);
+  g_rec_mutex_init(&s->lock);
+  s->path = g_strdup(path);
+  s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
+  int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK) {
+    g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot open %s: %s", path,
+                s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    return NULL;
+  }
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+  /* The first statement reads the file: a file that is not a database, or
+   * one locked beyond the timeout, fails here. */
+  g_autoptr(GError) local = NULL;
+  g_autofree char *pragmas = g_strdup_printf("PRAGMA journal_mode = WAL;"
+                                             "PRAGMA synchronous = FULL;"
+                                             "PRAGMA foreign_keys = ON;"
+                                             "PRAGMA journal_size_limit = %d;",
+                                             WAL_SIZE_LIMIT);
+  /* journal_mode answers with the mode in force rather than failing: where
+   * WAL is impossible the rollback journal stays, slower for concurrent
+   * readers but as safe. */
+  if (!exec(s, pragmas, &local)) {
+    g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot open %s", local->message);
+    return NULL;
+  }
+  if (!migrate(s, error))
+    return NULL;
+  const char *kill = g_getenv("DIARYD_TEST_KILL_AFTER_ROWS");
+  if (kill && *kill)
+    s->kill_after = (guint)g_ascii_strtoull(kill, NULL, 10);
+  return g_steal_pointer(&s);
+}
+
+void store_free(Store *s) {
+  if (!s)
+    return;
+  if (s->stmts)
+    g_hash_table_destroy(s->stmts);
+  if (s->db)
+    sqlite3_close(s->db); /* rolls back a transaction left open */
+  g_free(s->path);
+  g_rec_mutex_clear(&s->lock);
+  g_free(s);
+}
+
+const char *store_path(const Store *store) {
+  return store->path;
+}
+
+/* ---- accounts --------------------------------------------------------------------- */
+
+gboolean store_account_get(Store *s, const char *account, char **url, gint64 *discovered_at, GError **error) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st = prep(s, "SELECT url, discovered_at FROM accounts WHERE name = ?1", error);
+  if (!st)
+    return FALSE;
+  bind_str(st, 1, account);
+  int rc = step(s, st, error);
+  if (rc != SQLITE_ROW)
+    return FALSE;
+  if (url)
+    *url = col_dup(st, 0);
+  if (discovered_at)
+    *discovered_at = sqlite3_column_int64(st, 1);
+  return TRUE;
+}
+
+gboolean store_account_set(Store *s, const char *account, const char *url, gint64 discovered_at,
+                           GError **error) {
+  LOCKED(s);
+  CachedStmt *st = prep(s,
+                        "INSERT INTO accounts (name, url, discovered_at) VALUES (?1, ?2, ?3)"
+                        " ON CONFLICT (name) DO UPDATE SET url = excluded.url, discovered_at = excluded.discovered_at",
+                        error);
+  if (!st)
+    return FALSE;
+  bind_str(st, 1, account);
+  bind_str(st, 2, url ? url : "");
+  sqlite3_bind_int64(st, 3, discovered_at);
+  return run(s, st, error);
+}
+
+/* ---- calendars --------------------------------------------------------------------- */
+
+void store_calendar_free(StoreCalendar *cal) {
+  if (!cal)
+    return;
+  g_free(cal->account);
+  g_free(cal->url);
+  g_free(cal->name);
+  g_free(cal->color);
+  g_free(cal->sync_token);
+  g_free(cal->ctag);
+  g_free(cal);
+}
+
+static void calendar_free_func(gpointer cal) {
+  store_calendar_free(cal);
+}
+
+#define CALENDAR_COLUMNS                                                                                          \
+  "c.id, c.account, c.url, c.name, c.color, c.sync_token, c.ctag, c.synced_at, c.complete,"                      \
+  " (SELECT count(*) FROM objects o WHERE o.calendar = c.id),"                                                   \
+  " (SELECT count(*) FROM objects o WHERE o.calendar = c.id AND o.error IS NOT NULL)"
+
+static StoreCalendar *calendar_from_row(sqlite3_stmt *st) {
+  StoreCalendar *cal = g_new0(StoreCalendar, 1);
+  cal->id = sqlite3_column_int64(st, 0);
+  cal->account = col_dup(st, 1);
+  cal->url = col_dup(st, 2);
+  cal->name = col_dup(st, 3);
+  cal->color = col_dup(st, 4);
+  cal->sync_token = col_dup(st, 5);
+  cal->ctag = col_dup(st, 6);
+  cal->synced_at = sqlite3_column_int64(st, 7);
+  cal->complete = sqlite3_column_int(st, 8) != 0;
+  cal->objects = (guint)sqlite3_column_int64(st, 9);
+  cal->bad = (guint)sqlite3_column_int64(st, 10);
+  return cal;
+}
+
+static StoreCalendar *calendar_get(Store *s, gint64 id, GError **error) {
+  g_autoptr(CachedStmt) st = prep(s, "SELECT " CALENDAR_COLUMNS " FROM calendars c WHERE c.id = ?1", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64(st, 1, id);
+  int rc = step(s, st, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_DONE) {
+    g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "%s: no calendar %" G_GINT64_FORMAT, s->path, id);
+    return NULL;
+  }
+  return calendar_from_row(st);
+}
+
+/* The last non-empty path segment of a URL, for a calendar without a display name. */
+static char *last_segment(const char *url) {
+  g_autofree char *copy = g_strdup(url);
+  gsize len = strlen(copy);
+  while (len > 0 && copy[len - 1] == '/')
+    copy[--len] = '\0';
+  const char *slash = strrchr(copy, '/');
+  const char *seg = slash ? slash + 1 : copy;
+  return g_strdup(*seg ? seg : url);
+}
+
+gint64 store_calendar_ensure(Store *s, const char *account, const char *url, const char *name, const char *color,
+                             GError **error) {
+  g_return_val_if_fail(account && url, -1);
+  LOCKED(s);
+  g_autofree char *fallback = name && *name ? NULL : last_segment(url);
+  g_autoptr(CachedStmt) st = prep(s,
+                                  "INSERT INTO calendars (account, url, name, color) VALUES (?1, ?2, ?3, ?4)"
+                                  " ON CONFLICT (account, url) DO UPDATE SET name = excluded.name,"
+                                  " color = excluded.color RETURNING id",
+                                  error);
+  if (!st)
+    return -1;
+  bind_str(st, 1, account);
+  bind_str(st, 2, url);
+  bind_str(st, 3, fallback ? fallback : name);
+  bind_str(st, 4, color);
+  if (step(s, st, error) != SQLITE_ROW)
+    return -1;
+  gint64 id = sqlite3_column_int64(st, 0);
+  /* RETURNING hands the row over before the statement has finished. */
+  if (step(s, st, error) < 0)
+    return -1;
+  return id;
+}
+
+StoreCalendar *store_calendar_get(Store *s, gint64 id, GError **error) {
+  LOCKED(s);
+  return calendar_get(s, id, error);
+}
+
+GPtrArray *store_calendars(Store *s, const char *account, GError **error) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st = prep(s,
+                                  "SELECT " CALENDAR_COLUMNS " FROM calendars c WHERE ?1 IS NULL OR c.account = ?1"
+                                  " ORDER BY c.account, c.name COLLATE NOCASE, c.name, c.id",
+                                  error);
+  if (!st)
+    return NULL;
+  bind_str(st, 1, account);
+  g_autoptr(GPtrArray) cals = g_ptr_array_new_with_free_func(calendar_free_func);
+  int rc;
+  while ((rc = step(s, st, error)) == SQLITE_ROW)
+    g_ptr_array_add(cals, calendar_from_row(st));
+  return rc == SQLITE_DONE ? g_steal_pointer(&cals) : NULL;
+}
+
+GHashTable *store_etags(Store *s, gint64 calendar, GError **error) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st = prep(s, "SELECT href, etag FROM objects WHERE calendar = ?1", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64(st, 1, calendar);
+  g_autoptr(GHashTable) etags = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  int rc;
+  /* An object stored without an etag maps to "", which matches no server's. */
+  while ((rc = step(s, st, error)) == SQLITE_ROW)
+    g_hash_table_insert(etags, col_dup(st, 0), g_strdup(col_text(st, 1) ? col_text(st, 1) : ""));
+  return rc == SQLITE_DONE ? g_steal_pointer(&etags) : NULL;
+}
+
+/* ---- batches -------------------------------------------------------------------------- */
+
+typedef enum { OP_PUT, OP_BAD, OP_KEEP, OP_REMOVE } Op;
+
+/* One allocation: the struct, then href, etag and text, each NUL-terminated. */
+typedef struct {
+  guint8 op;
+  gboolean done; /* applied, in the current store_apply() */
+  gsize len;     /* of text */
+  char *etag;    /* NULL or within this allocation */
+  char *text;    /* the iCalendar text (put) or the error (bad); NULL or within this allocation */
+  char href[];
+} Entry;
+
+typedef enum { TOKEN_LEAVE, TOKEN_SET, TOKEN_CLEAR } TokenOp;
+
+struct StoreBatch {
+  gboolean full, complete;
+  GPtrArray *entries; /* of Entry* (g_free) */
+  guint size;         /* puts + bads + removes */
+  TokenOp token_op;
+  char *token;
+  char *ctag;
+};
+
+StoreBatch *store_batch_new(gboolean full, gboolean complete) {
+  StoreBatch *b = g_new0(StoreBatch, 1);
+  b->full = full;
+  b->complete = complete;
+  b->entries = g_ptr_array_new_with_free_func(g_free);
+  return b;
+}
+
+void store_batch_free(StoreBatch *b) {
+  if (!b)
+    return;
+  g_ptr_array_unref(b->entries);
+  g_free(b->token);
+  g_free(b->ctag);
+  g_free(b);
+}
+
+static void add_entry(StoreBatch *b, Op op, const char *href, const char *etag, const char *text, gsize len) {
+  gsize hl = strlen(href) + 1, el = etag ? strlen(etag) + 1 : 0, tl = text ? len + 1 : 0;
+  Entry *e = g_malloc(sizeof(Entry) + hl + el + tl);
+  char *p = e->href;
+  memcpy(p, href, hl);
+  p += hl;
+  e->op = op;
+  e->done = FALSE;
+  e->len = len;
+  e->etag = NULL;
+  if (etag) {
+    e->etag = memcpy(p, etag, el);
+    p += el;
+  }
+  e->text = NULL;
+  if (text) {
+    memcpy(p, text, len);
+    p[len] = '\0';
+    e->text = p;
+  }
+  g_ptr_array_add(b->entries, e);
+  if (op != OP_KEEP)
+    b->size++;
+}
+
+void store_batch_put(StoreBatch *b, const char *href, const char *etag, const char *ical, gsize len) {
+  g_return_if_fail(b && href && (ical || len == 0));
+  add_entry(b, OP_PUT, href, etag, ical ? ical : "", len);
+}
+
+void store_batch_bad(StoreBatch *b, const char *href, const char *etag, const char *error) {
+  g_return_if_fail(b && href);
+  const char *why = error && *error ? error : "not stored";
+  add_entry(b, OP_BAD, href, etag, why, strlen(why));
+}
+
+void store_batch_keep(StoreBatch *b, const char *href) {
+  g_return_if_fail(b && href);
+  add_entry(b, OP_KEEP, href, NULL, NULL, 0);
+}
+
+void store_batch_remove(StoreBatch *b, const char *href) {
+  g_return_if_fail(b && href);
+  add_entry(b, OP_REMOVE, href, NULL, NULL, 0);
+}
+
+void store_batch_set_token(StoreBatch *b, const char *sync_token, const char *ctag) {
+  g_return_if_fail(b);
+  if (sync_token) {
+    g_free(b->token);
+    b->token = g_strdup(sync_token);
+    b->token_op = TOKEN_SET;
+  }
+  if (ctag) {
+    g_free(b->ctag);
+    b->ctag = g_strdup(ctag);
+  }
+}
+
+void store_batch_clear_token(StoreBatch *b) {
+  g_return_if_fail(b);
+  g_clear_pointer(&b->token, g_free);
+  b->token_op = TOKEN_CLEAR;
+}
+
+guint store_batch_size(const StoreBatch *b) {
+  return b ? b->size : 0;
+}
+
+/* ---- applying a batch ------------------------------------------------------------------ */
+
+static void problem_free(gpointer p) {
+  StoreProblem *pr = p;
+  if (!pr)
+    return;
+  g_free(pr->href);
+  g_free(pr->message);
+  g_free(pr);
+}
+
+static StoreProblem *problem_new(const char *href, const char *message) {
+  StoreProblem *pr = g_new(StoreProblem, 1);
+  pr->href = g_strdup(href);
+  pr->message = g_strdup(message);
+  return pr;
+}
+
+void store_result_clear(StoreResult *res) {
+  if (!res)
+    return;
+  if (res->problems)
+    g_ptr_array_unref(res->problems);
+  memset(res, 0, sizeof *res);
+}
+
+typedef struct {
+  Store *s;     /* not owned */
+  StoreBatch *b; /* not owned */
+  gint64 cal;
+  gboolean baseline;
+  gint64 now;
+  GHashTable *latest;   /* href → the batch's last Entry for it (not owned) */
+  GHashTable *released; /* UIDs whose good object went in this batch (owned) */
+  StoreResult res;
+  guint written; /* object rows written, for the test hook */
+} Apply;
+
+static void wrote_row(Apply *a) {
+  a->written++;
+}
+
+/* The test hook, checked between objects (each writes at most one object
+ * row), where nothing but the Apply is allocated. */
+static void crash_point(const Apply *a) {
+  if (a->s->kill_after && a->written >= a->s->kill_after)
+    raise(SIGKILL);
+}
+
+static const char *scan_error_name(CalObjError e) {
+  switch (e) {
+  case CALOBJ_OK:
+    return "ok";
+  case CALOBJ_EMPTY:
+    return "no VEVENT, VTODO or VJOURNAL";
+  case CALOBJ_MALFORMED:
+    return "not an iCalendar object";
+  case CALOBJ_NO_UID:
+    return "a component without UID";
+  case CALOBJ_MIXED_UIDS:
+    return "components with different UIDs";
+  case CALOBJ_DUPLICATE:
+    return "two components with the same UID and RECURRENCE-ID";
+  case CALOBJ_TOO_LARGE:
+    return "too many components or lines";
+  }
+  return "unreadable";
+}
+
+/* UIDs and hrefs come from servers: a message shows at most SHOWN_MAX bytes
+ * of each, cut at a character boundary. */
+#define SHOWN_MAX 200
+
+static char *shown(const char *s) {
+  gsize len = strlen(s);
+  if (len <= SHOWN_MAX)
+    return g_strdup(s);
+  gsize cut = SHOWN_MAX;
+  while (cut > 0 && ((guchar)s[cut] & 0xC0) == 0x80)
+    cut--;
+  return g_strdup_printf("%.*s...", (int)cut, s);
+}
+
+static char *duplicate_message(const char *uid, const char *holder) {
+  g_autofree char *u = shown(uid), *h = shown(holder);
+  return g_strdup_printf("duplicate UID %s (also at %s)", u, h);
+}
+
+/* Journals the changes from `old` to `new` of one href. */
+static gboolean journal_diff(Apply *a, const char *href, const CalObject *old, const CalObject *new,
+                             GError **error) {
+  if (!old && !new)
+    return TRUE;
+  g_autoptr(GPtrArray) changes = calobj_diff(old, new);
+  if (!changes->len)
+    return TRUE;
+  g_autoptr(CachedStmt) st = prep(a->s,
+                                  "INSERT INTO changes (calendar, href, kind, uid, recurrence_id, fields, baseline, at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                  error);
+  if (!st)
+    return FALSE;
+  for (guint i = 0; i < changes->len; i++) {
+    const CalChange *c = g_ptr_array_index(changes, i);
+    char kind[2] = {(char)c->kind, '\0'};
+    sqlite3_bind_int64(st, 1, a->cal);
+    bind_str(st, 2, href);
+    bind_str(st, 3, kind);
+    bind_str(st, 4, c->uid);
+    bind_str(st, 5, c->recurrence_id);
+    bind_str(st, 6, c->kind == CHANGE_MODIFIED ? c->fields : NULL);
+    sqlite3_bind_int(st, 7, a->baseline);
+    sqlite3_bind_int64(st, 8, a->now);
+    if (!run(a->s, st, error))
+      return FALSE;
+    a->res.journal++;
+  }
+  return TRUE;
+}
+
+static void release_uid(Apply *a, const char *uid) {
+  if (uid && !g_hash_table_contains(a->released, uid))
+    g_hash_table_add(a->released, g_strdup(uid));
+}
+
+static gboolean remove_object(Apply *a, const char *href, GError **error) {
+  g_autoptr(CalObject) old = NULL;
+  g_autofree char *uid = NULL;
+  {
+    g_autoptr(CachedStmt) st =
+        prep(a->s, "SELECT uid, error IS NULL, ical FROM objects WHERE calendar = ?1 AND href = ?2", error);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64(st, 1, a->cal);
+    bind_str(st, 2, href);
+    int rc = step(a->s, st, error);
+    if (rc < 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      return TRUE; /* not stored: nothing to remove */
+    if (sqlite3_column_int(st, 1)) {
+      uid = col_dup(st, 0);
+      const char *text = col_text(st, 2);
+      if (text)
+        calobj_scan(text, (gsize)sqlite3_column_bytes(st, 2), &old, NULL);
+    }
+  }
+  CachedStmt *del = prep(a->s, "DELETE FROM objects WHERE calendar = ?1 AND href = ?2", error);
+  if (!del)
+    return FALSE;
+  sqlite3_bind_int64(del, 1, a->cal);
+  bind_str(del, 2, href);
+  if (!run(a->s, del, error))
+    return FALSE;
+  wrote_row(a);
+  a->res.removed++;
+  release_uid(a, uid);
+  return journal_diff(a, href, old, NULL, error);
+}
+
+/* Every stored href that a full batch does not mention. */
+static GPtrArray *unmentioned(Apply *a, GError **error) {
+  g_autoptr(CachedStmt) st = prep(a->s, "SELECT href FROM objects WHERE calendar = ?1", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64(st, 1, a->cal);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+  int rc;
+  while ((rc = step(a->s, st, error)) == SQLITE_ROW)
+    if (!g_hash_table_contains(a->latest, col_text(st, 0)))
+      g_ptr_array_add(gone, col_dup(st, 0));
+  return rc == SQLITE_DONE ? g_steal_pointer(&gone) : NULL;
+}
+
+/* Whether a pending put will still carry `uid` once applied. */
+static gboolean keeps_uid(const Entry *e, const char *uid) {
+  if (e->op != OP_PUT)
+    return FALSE;
+  g_autoptr(CalObject) obj = NULL;
+  return calobj_scan(e->text, e->len, &obj, NULL) == CALOBJ_OK && strcmp(obj->uid, uid) == 0;
+}
+
+/* Another href of the calendar that holds `uid` and keeps it: a good row,
+ * unless the batch is about to rewrite that row without the UID.  *holder
+ * stays NULL when there is none. */
+static gboolean find_holder(Apply *a, const char *uid, const char *href, char **holder, GError **error) {
+  g_autoptr(CachedStmt) st = prep(a->s,
+                                  "SELECT href FROM objects WHERE calendar = ?1 AND uid = ?2 AND error IS NULL"
+                                  " AND href <> ?3",
+                                  error);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64(st, 1, a->cal);
+  bind_str(st, 2, uid);
+  bind_str(st, 3, href);
+  int rc;
+  while ((rc = step(a->s, st, error)) == SQLITE_ROW) {
+    const char *other = col_text(st, 0);
+    const Entry *pending = g_hash_table_lookup(a->latest, other);
+    if (pending && !pending->done && (pending->op == OP_PUT || pending->op == OP_BAD) && !keeps_uid(pending, uid))
+      continue;
+    *holder = g_strdup(other);
+    return TRUE;
+  }
+  return rc == SQLITE_DONE;
+}
+
+/* Whether the stored row (etag, error, ical in columns 0, 2, 3) already is what `e` would write. */
+static gboolean same_as_stored(sqlite3_stmt *st, const Entry *e) {
+  if (g_strcmp0(col_text(st, 0), e->etag) != 0)
+    return FALSE;
+  if (e->op == OP_BAD)
+    return sqlite3_column_type(st, 3) == SQLITE_NULL && g_strcmp0(col_text(st, 2), e->text) == 0;
+  const void *text = sqlite3_column_blob(st, 3);
+  gsize len = (gsize)sqlite3_column_bytes(st, 3);
+  return sqlite3_column_type(st, 3) != SQLITE_NULL && len == e->len && (len == 0 || memcmp(text, e->text, len) == 0);
+}
+
+static gboolean put_object(Apply *a, Entry *e, GError **error) {
+  gboolean found = FALSE, old_good = FALSE;
+  g_autofree char *old_uid = NULL;
+  g_autoptr(CalObject) old = NULL;
+  {
+    g_autoptr(CachedStmt) st =
+        prep(a->s, "SELECT etag, uid, error, ical FROM objects WHERE calendar = ?1 AND href = ?2", error);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64(st, 1, a->cal);
+    bind_str(st, 2, e->href);
+    int rc = step(a->s, st, error);
+    if (rc < 0)
+      return FALSE;
+    if (rc == SQLITE_ROW) {
+      found = TRUE;
+      if (same_as_stored(st, e)) {
+        a->res.unchanged++;
+        return TRUE;
+      }
+      old_good = sqlite3_column_type(st, 2) == SQLITE_NULL;
+      if (old_good) {
+        old_uid = col_dup(st, 1);
+        const char *text = col_text(st, 3);
+        if (text)
+          calobj_scan(text, (gsize)sqlite3_column_bytes(st, 3), &old, NULL);
+      }
+    }
+  }
+
+  g_autoptr(CalObject) obj = NULL;
+  g_autofree char *problem = NULL;
+  if (e->op == OP_BAD) {
+    problem = g_strdup(e->text);
+  } else {
+    g_autofree char *detail = NULL;
+    CalObjError ce = calobj_scan(e->text, e->len, &obj, &detail);
+    if (ce != CALOBJ_OK) {
+      problem = detail ? g_steal_pointer(&detail) : g_strdup(scan_error_name(ce));
+    } else {
+      g_autofree char *holder = NULL;
+      if (!find_holder(a, obj->uid, e->href, &holder, error))
+        return FALSE;
+      if (holder)
+        problem = duplicate_message(obj->uid, holder);
+    }
+  }
+  const char *uid = obj ? obj->uid : NULL;
+  gboolean good = problem == NULL;
+
+  CachedStmt *up = prep(a->s,
+                        "INSERT INTO objects (calendar, href, etag, uid, error, ical) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        " ON CONFLICT (calendar, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid,"
+                        " error = excluded.error, ical = excluded.ical",
+                        error);
+  if (!up)
+    return FALSE;
+  sqlite3_bind_int64(up, 1, a->cal);
+  bind_str(up, 2, e->href);
+  bind_str(up, 3, e->etag);
+  bind_str(up, 4, uid);
+  bind_str(up, 5, problem);
+  bind_text(up, 6, e->op == OP_PUT ? e->text : NULL, e->len);
+  if (!run(a->s, up, error))
+    return FALSE;
+  wrote_row(a);
+
+  if (found)
+    a->res.modified++;
+  else
+    a->res.added++;
+  if (problem)
+    g_ptr_array_add(a->res.problems, problem_new(e->href, problem));
+  if (old_good && (!good || g_strcmp0(old_uid, uid) != 0))
+    release_uid(a, old_uid);
+  return journal_diff(a, e->href, old_good ? old : NULL, good ? obj : NULL, error);
+}
+
+/* A UID released in this batch goes to its oldest duplicate, if no good
+ * object has it now. */
+static gboolean promote(Apply *a, const char *uid, GError **error) {
+  g_autofree char *href = NULL;
+  g_autoptr(CalObject) obj = NULL;
+  {
+    g_autoptr(CachedStmt) st =
+        prep(a->s, "SELECT 1 FROM objects WHERE calendar = ?1 AND uid = ?2 AND error IS NULL LIMIT 1", error);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64(st, 1, a->cal);
+    bind_str(st, 2, uid);
+    int rc = step(a->s, st, error);
+    if (rc != SQLITE_DONE)
+      return rc == SQLITE_ROW; /* held (or an error) */
+  }
+  {
+    g_autoptr(CachedStmt) st = prep(a->s,
+                                    "SELECT href, ical FROM objects WHERE calendar = ?1 AND uid = ?2"
+                                    " AND error IS NOT NULL ORDER BY rowid",
+                                    error);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64(st, 1, a->cal);
+    bind_str(st, 2, uid);
+    int rc;
+    while ((rc = step(a->s, st, error)) == SQLITE_ROW) {
+      const char *text = col_text(st, 1);
+      if (text && calobj_scan(text, (gsize)sqlite3_column_bytes(st, 1), &obj, NULL) == CALOBJ_OK) {
+        if (strcmp(obj->uid, uid) == 0) {
+          href = col_dup(st, 0);
+          break;
+        }
+        g_clear_pointer(&obj, calobj_free);
+      }
+    }
+    if (rc < 0)
+      return FALSE;
+  }
+  if (!href)
+    return TRUE;
+  CachedStmt *up = prep(a->s, "UPDATE objects SET error = NULL WHERE calendar = ?1 AND href = ?2", error);
+  if (!up)
+    return FALSE;
+  sqlite3_bind_int64(up, 1, a->cal);
+  bind_str(up, 2, href);
+  if (!run(a->s, up, error))
+    return FALSE;
+  wrote_row(a);
+  a->res.added++;
+  /* The other duplicates now name the new holder. */
+  g_autofree char *message = duplicate_message(uid, href);
+  CachedStmt *rest =
+      prep(a->s, "UPDATE objects SET error = ?3 WHERE calendar = ?1 AND uid = ?2 AND error IS NOT NULL", error);
+  if (!rest)
+    return FALSE;
+  sqlite3_bind_int64(rest, 1, a->cal);
+  bind_str(rest, 2, uid);
+  bind_str(rest, 3, message);
+  if (!run(a->s, rest, error))
+    return FALSE;
+  return journal_diff(a, href, NULL, obj, error);
+}
+
+static gint compare_str(gconstpointer x, gconstpointer y) {
+  return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static gboolean apply_batch(Apply *a, GError **error) {
+  StoreBatch *b = a->b;
+  {
+    g_autoptr(CachedStmt) st = prep(a->s, "SELECT complete FROM calendars WHERE id = ?1", error);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64(st, 1, a->cal);
+    int rc = step(a->s, st, error);
+    if (rc < 0)
+      return FALSE;
+    if (rc == SQLITE_DONE) {
+      g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "%s: no calendar %" G_GINT64_FORMAT, a->s->path,
+                  a->cal);
+      return FALSE;
+    }
+    a->baseline = sqlite3_column_int(st, 0) == 0;
+  }
+
+  for (guint i = 0; i < b->entries->len; i++) {
+    Entry *e = g_ptr_array_index(b->entries, i);
+    e->done = FALSE;
+    g_hash_table_insert(a->latest, e->href, e);
+  }
+
+  for (guint i = 0; i < b->entries->len; i++) {
+    Entry *e = g_ptr_array_index(b->entries, i);
+    if (e->op != OP_REMOVE || g_hash_table_lookup(a->latest, e->href) != e)
+      continue;
+    if (!remove_object(a, e->href, error))
+      return FALSE;
+    e->done = TRUE;
+    crash_point(a);
+  }
+  if (b->full) {
+    g_autoptr(GPtrArray) gone = unmentioned(a, error);
+    if (!gone)
+      return FALSE;
+    for (guint i = 0; i < gone->len; i++) {
+      if (!remove_object(a, g_ptr_array_index(gone, i), error))
+        return FALSE;
+      crash_point(a);
+    }
+  }
+
+  for (guint i = 0; i < b->entries->len; i++) {
+    Entry *e = g_ptr_array_index(b->entries, i);
+    if ((e->op != OP_PUT && e->op != OP_BAD) || g_hash_table_lookup(a->latest, e->href) != e)
+      continue;
+    if (!put_object(a, e, error))
+      return FALSE;
+    e->done = TRUE;
+    crash_point(a);
+  }
+
+  /* In UID order, so that the journal does not depend on hash order. */
+  g_autoptr(GPtrArray) released = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer uid;
+  g_hash_table_iter_init(&it, a->released);
+  while (g_hash_table_iter_next(&it, &uid, NULL))
+    g_ptr_array_add(released, uid);
+  g_ptr_array_sort(released, compare_str);
+  for (guint i = 0; i < released->len; i++) {
+    if (!promote(a, g_ptr_array_index(released, i), error))
+      return FALSE;
+    crash_point(a);
+  }
+
+  CachedStmt *st = prep(a->s,
+                        "UPDATE calendars SET sync_token = CASE WHEN ?2 THEN ?3 ELSE sync_token END,"
+                        " ctag = coalesce(?4, ctag), synced_at = CASE WHEN ?5 THEN ?6 ELSE synced_at END,"
+                        " complete = (complete OR ?5) WHERE id = ?1",
+                        error);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64(st, 1, a->cal);
+  sqlite3_bind_int(st, 2, b->token_op != TOKEN_LEAVE);
+  bind_str(st, 3, b->token_op == TOKEN_SET ? b->token : NULL);
+  bind_str(st, 4, b->ctag);
+  sqlite3_bind_int(st, 5, b->complete != FALSE);
+  sqlite3_bind_int64(st, 6, a->now);
+  return run(a->s, st, error);
+}
+
+gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *res, GError **error) {
+  g_return_val_if_fail(s && batch, FALSE);
+  LOCKED(s);
+  Apply a = {.s = s, .b = batch, .cal = calendar, .now = g_get_real_time() / G_USEC_PER_SEC};
+  a.res.problems = g_ptr_array_new_with_free_func(problem_free);
+  a.latest = g_hash_table_new(g_str_hash, g_str_equal);
+  a.released = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  gboolean ok = FALSE;
+  if (txn_begin(s, error)) {
+    if (apply_batch(&a, error))
+      ok = txn_commit(s, error);
+    else
+      txn_rollback(s);
+  }
+  g_hash_table_unref(a.latest);
+  g_hash_table_unref(a.released);
+  if (!ok) {
+    g_prefix_error(error, "applying a sync to calendar %" G_GINT64_FORMAT ": ", calendar);
+    store_result_clear(&a.res);
+    return FALSE;
+  }
+  if (res)
+    *res = a.res;
+  else
+    store_result_clear(&a.res);
+  return TRUE;
+}
+
+gboolean store_calendar_remove(Store *s, gint64 id, GError **error) {
+  LOCKED(s);
+  Apply a = {.s = s, .cal = id, .now = g_get_real_time() / G_USEC_PER_SEC};
+  if (!txn_begin(s, error))
+    return FALSE;
+  g_autoptr(StoreCalendar) cal = calendar_get(s, id, error);
+  if (!cal)
+    goto fail;
+  a.baseline = !cal->complete;
+  {
+    g_autoptr(CachedStmt) st =
+        prep(s, "SELECT href, ical FROM objects WHERE calendar = ?1 AND error IS NULL ORDER BY href", error);
+    if (!st)
+      goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    int rc;
+    while ((rc = step(s, st, error)) == SQLITE_ROW) {
+      g_autoptr(CalObject) old = NULL;
+      const char *text = col_text(st, 1);
+      if (text && calobj_scan(text, (gsize)sqlite3_column_bytes(st, 1), &old, NULL) == CALOBJ_OK &&
+          !journal_diff(&a, col_text(st, 0), old, NULL, error))
+        goto fail;
+    }
+    if (rc < 0)
+      goto fail;
+  }
+  CachedStmt *del = prep(s, "DELETE FROM calendars WHERE id = ?1", error);
+  if (!del)
+    goto fail;
+  sqlite3_bind_int64(del, 1, id);
+  if (!run(s, del, error))
+    goto fail;
+  return txn_commit(s, error);
+fail:
+  txn_rollback(s);
+  return FALSE;
+}
+
+/* ---- reading objects ----------------------------------------------------------------- */
+
+gboolean store_foreach_object(Store *s, gint64 calendar, StoreObjectFunc func, gpointer data, GError **error) {
+  g_return_val_if_fail(s && func, FALSE);
+  LOCKED(s);
+  /* Its own statement, streamed: the callback may use the store. */
+  const char *sql = calendar ? "SELECT calendar, href, ical FROM objects WHERE calendar = ?1 AND error IS NULL"
+                               " ORDER BY href"
+                             : "SELECT calendar, href, ical FROM objects WHERE error IS NULL ORDER BY calendar, href";
+  g_autoptr(sqlite3_stmt) st = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return sql_fail(s, error);
+  if (calendar)
+    sqlite3_bind_int64(st, 1, calendar);
+  g_autoptr(StoreCalendar) cal = NULL;
+  int rc;
+  while ((rc = step(s, st, error)) == SQLITE_ROW) {
+    gint64 id = sqlite3_column_int64(st, 0);
+    if (!cal || cal->id != id) {
+      g_clear_pointer(&cal, store_calendar_free);
+      cal = calendar_get(s, id, error);
+      if (!cal)
+        return FALSE;
+    }
+    const char *text = col_text(st, 2);
+    func(cal, col_text(st, 1), text ? text : "", (gsize)sqlite3_column_bytes(st, 2), data);
+  }
+  return rc == SQLITE_DONE;
+}
+
+GPtrArray *store_bad_objects(Store *s, gint64 calendar, GError **error) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st =
+      calendar ? prep(s, "SELECT href, error FROM objects WHERE calendar = ?1 AND error IS NOT NULL ORDER BY href",
+                      error)
+               : prep(s, "SELECT href, error FROM objects WHERE error IS NOT NULL ORDER BY calendar, href", error);
+  if (!st)
+    return NULL;
+  if (calendar)
+    sqlite3_bind_int64(st, 1, calendar);
+  g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(problem_free);
+  int rc;
+  while ((rc = step(s, st, error)) == SQLITE_ROW)
+    g_ptr_array_add(bad, problem_new(col_text(st, 0), col_text(st, 1)));
+  return rc == SQLITE_DONE ? g_steal_pointer(&bad) : NULL;
+}
+
+/* ---- the change journal ------------------------------------------------------------------ */
+
+void store_change_free(StoreChange *c) {
+  if (!c)
+    return;
+  g_free(c->href);
+  g_free(c->uid);
+  g_free(c->recurrence_id);
+  g_free(c->fields);
+  g_free(c);
+}
+
+static void change_free_func(gpointer c) {
+  store_change_free(c);
+}
+
+GPtrArray *store_journal_read(Store *s, const char *consumer, gint64 after, guint limit, GError **error) {
+  LOCKED(s);
+  if (after < 0) {
+    after = 0;
+    if (consumer) {
+      g_autoptr(CachedStmt) st = prep(s, "SELECT seq FROM consumers WHERE name = ?1", error);
+      if (!st)
+        return NULL;
+      bind_str(st, 1, consumer);
+      int rc = step(s, st, error);
+      if (rc < 0)
+        return NULL;
+      if (rc == SQLITE_ROW)
+        after = sqlite3_column_int64(st, 0);
+    }
+  }
+  g_autoptr(CachedStmt) st = prep(s,
+                                  "SELECT seq, calendar, href, kind, uid, recurrence_id, fields, baseline, at"
+                                  " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                                  error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64(st, 1, after);
+  sqlite3_bind_int64(st, 2, limit ? (gint64)limit : -1);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(change_free_func);
+  int rc;
+  while ((rc = step(s, st, error)) == SQLITE_ROW) {
+    StoreChange *c = g_new0(StoreChange, 1);
+    c->seq = sqlite3_column_int64(st, 0);
+    c->calendar = sqlite3_column_int64(st, 1);
+    c->href = col_dup(st, 2);
+    const char *kind = col_text(st, 3);
+    c->kind = kind && *kind == 'M' ? CHANGE_MODIFIED : kind && *kind == 'R' ? CHANGE_REMOVED : CHANGE_ADDED;
+    c->uid = col_dup(st, 4);
+    c->recurrence_id = col_dup(st, 5);
+    c->fields = col_dup(st, 6);
+    c->baseline = sqlite3_column_int(st, 7) != 0;
+    c->at = sqlite3_column_int64(st, 8);
+    g_ptr_array_add(rows, c);
+  }
+  return rc == SQLITE_DONE ? g_steal_pointer(&rows) : NULL;
+}
+
+gboolean store_journal_ack(Store *s, const char *consumer, gint64 seq, GError **error) {
+  g_return_val_if_fail(s && consumer, FALSE);
+  LOCKED(s);
+  CachedStmt *st = prep(
+      s, "INSERT INTO consumers (name, seq) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+      error);
+  if (!st)
+    return FALSE;
+  bind_str(st, 1, consumer);
+  sqlite3_bind_int64(st, 2, seq);
+  return run(s, st, error);
+}
+
+/* store_begin() keeps the lock until store_commit() or store_rollback(). */
+gboolean store_begin(Store *s, GError **error) {
+  g_rec_mutex_lock(&s->lock);
+  if (txn_begin(s, error))
+    return TRUE;
+  g_rec_mutex_unlock(&s->lock);
+  return FALSE;
+}
+
+gboolean store_commit(Store *s, GError **error) {
+  gboolean ok = txn_commit(s, error);
+  g_rec_mutex_unlock(&s->lock);
+  return ok;
+}
+
+void store_rollback(Store *s) {
+  txn_rollback(s);
+  g_rec_mutex_unlock(&s->lock);
+}
