@@ -79,6 +79,7 @@ typedef struct {
   char *location;         /* Location of a 3xx that was not followed */
   char *effective_url;    /* the URL finally answered, after redirects */
   char *dav;              /* the DAV header (OPTIONS) */
+  char *etag;             /* the ETag header, quotes kept */
   char *content_type;
   char *www_authenticate;
   gint64 retry_after;     /* seconds from now, clamped to [1, 6 h]; -1 when absent or unreadable */

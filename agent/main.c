@@ -9,12 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "calfiles.h"
 #include "checks.h"
+#include "cli.h"
 #include "config.h"
 #include "diary.h"
 #include "report.h"
 #include "slots.h"
+#include "store.h"
+#include "synced.h"
 #include "tzdb.h"
 #include "when.h"
 
@@ -22,14 +26,12 @@
 #define DIARYD_VERSION "0.1.0"
 #endif
 
-#define EXIT_FINDINGS 1
-#define EXIT_USAGE 2
 #define MAX_WINDOW_DAYS (10 * 366)
 
 /* ---- options shared by check, slots and occurrences ---------------------- */
 
 typedef struct {
-  char *from, *to, *config, *colour, *now, *max_size;
+  char *from, *to, *config, *colour, *now, *max_size, *db;
   gboolean json;
   GPtrArray *settings; /* alternating key, value from rule flags, applied after --config */
   CheckConfig cfg;
@@ -78,6 +80,7 @@ static void common_clear(Common *c) {
   g_free(c->colour);
   g_free(c->now);
   g_free(c->max_size);
+  g_free(c->db);
   g_ptr_array_unref(c->settings);
   check_config_clear(&c->cfg);
 }
@@ -91,6 +94,8 @@ static GOptionContext *new_context(const char *params, const char *summary, Comm
       {"color", 0, 0, G_OPTION_ARG_STRING, &c->colour, "auto, always or never", "WHEN"},
       {"now", 0, 0, G_OPTION_ARG_STRING, &c->now, "Pretend it is this instant (RFC 3339), for scripts and tests", "TIME"},
       {"max-size", 0, 0, G_OPTION_ARG_STRING, &c->max_size, "Largest file read, in MB (default 32)", "MB"},
+      {"db", 0, 0, G_OPTION_ARG_FILENAME, &c->db, "With no PATH: the store diaryd sync keeps (default: "
+       "$XDG_STATE_HOME/diaryd/diaryd.db)", "FILE"},
       {NULL}};
   GOptionContext *ctx = g_option_context_new(params);
   g_option_context_set_summary(ctx, summary);
@@ -117,14 +122,7 @@ static void print_diagnostics(GPtrArray *diags) {
   g_ptr_array_set_size(diags, 0);
 }
 
-static gboolean want_colour(const Common *c) {
-  if (c->colour && !strcmp(c->colour, "always"))
-    return TRUE;
-  if (c->colour && !strcmp(c->colour, "never"))
-    return FALSE;
-  const char *term = g_getenv("TERM");
-  return isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
-}
+static gboolean want_colour(const Common *c) { return cli_want_colour(c->colour); }
 
 /* Everything a file-based command needs, built from the options. */
 typedef struct {
@@ -210,20 +208,38 @@ static int setup(Common *c, char **paths, gint64 default_days, Setup *s) {
   s->from = zone_to_instant(s->tz, s->from_day * 86400);
   s->to = zone_to_instant(s->tz, s->to_day * 86400);
 
+  s->series = g_ptr_array_new_with_free_func((GDestroyNotify)series_free);
+  s->diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
+  g_autofree char *db = c->db ? g_strdup(c->db) : store_default_path();
+  if ((!paths || !paths[0]) && c->db && !g_file_test(db, G_FILE_TEST_EXISTS)) {
+    fprintf(stderr, "diaryd: --db: %s does not exist (run diaryd sync first)\n", db);
+    return EXIT_USAGE;
+  }
+  if ((!paths || !paths[0]) && g_file_test(db, G_FILE_TEST_EXISTS)) {
+    /* No paths: the diary diaryd sync keeps. */
+    g_autofree char *cfg_path = c->config ? g_strdup(c->config) : diaryd_config_default_path();
+    g_autoptr(DiarydConfig) dcfg = diaryd_config_load(cfg_path, c->config != NULL, NULL);
+    guint objects = 0;
+    if (!synced_read(db, dcfg, s->zones, s->series, s->diags, &objects, &error)) {
+      fprintf(stderr, "diaryd: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+    print_diagnostics(s->diags);
+    if (objects > 0)
+      return 0;
+  }
   g_autofree char *fallback = NULL;
   const char *default_paths[2] = {NULL, NULL};
   if (!paths || !paths[0]) {
     fallback = default_folder();
     if (!g_file_test(fallback, G_FILE_TEST_IS_DIR)) {
-      fprintf(stderr, "diaryd: no calendar given: name .ics files or folders (the local calendar folder %s does not exist)\n",
-              fallback);
+      fprintf(stderr, "diaryd: no calendar given: name .ics files or folders, or run diaryd sync (the local calendar "
+                      "folder %s does not exist)\n", fallback);
       return EXIT_USAGE;
     }
     default_paths[0] = fallback;
     paths = (char **)default_paths;
   }
-  s->series = g_ptr_array_new_with_free_func((GDestroyNotify)series_free);
-  s->diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
   calfiles_read((const char *const *)paths, max_size, s->zones, s->series, s->diags, &s->stats);
   print_diagnostics(s->diags);
   if (s->stats.files_read == 0) {
@@ -250,14 +266,7 @@ static int finish(Common *c, Setup *s, int rc) {
   return rc;
 }
 
-static int parse_or_usage(GOptionContext *ctx, int *argc, char ***argv) {
-  g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, argc, argv, &error)) {
-    fprintf(stderr, "diaryd: %s\n(see: %s --help)\n", error->message, (*argv)[0]);
-    return EXIT_USAGE;
-  }
-  return 0;
-}
+static int parse_or_usage(GOptionContext *ctx, int *argc, char ***argv) { return cli_parse(ctx, argc, argv); }
 
 static void write_out(GString *out) {
   fwrite(out->str, 1, out->len, stdout);
@@ -277,7 +286,8 @@ static int cmd_check(int argc, char **argv) {
   Common c;
   common_init(&c);
   g_autoptr(GOptionContext) ctx =
-      new_context("[PATH...]", "Check .ics files and folders against the diary rules, without any server.\n"
+      new_context("[PATH...]", "Check .ics files and folders against the diary rules; with no PATH, the diary\n"
+                               "diaryd sync keeps (or the local calendar folder).\n"
                                "The window is [--from, --to) in --tz, 90 days from today by default.",
                   &c, NULL);
   int rc = parse_or_usage(ctx, &argc, &argv);
@@ -390,6 +400,11 @@ static const Command commands[] = {
     {"check", cmd_check, "check .ics files and folders against the diary rules"},
     {"slots", cmd_slots, "list free slots that pass every rule"},
     {"occurrences", cmd_occurrences, "list the occurrences diaryd sees in a window"},
+    {"sync", cmd_sync, "mirror the configured CalDAV calendars into the local store"},
+    {"discover", cmd_discover, "find the calendars behind a CalDAV URL"},
+    {"journal", cmd_journal, "show the change journal the syncs wrote"},
+    {"config", cmd_config, "config check: list every problem in the config file"},
+    {"auth", cmd_auth, "authorise an OAuth2 account (Google) in the browser"},
 };
 
 static void usage(FILE *to) {

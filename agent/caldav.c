@@ -1,0 +1,719 @@
+/* caldav: see caldav.h.
+ *
+ * Replies to the listing requests (sync-collection, calendar-query,
+ * multiget) are parsed as they arrive (davxml's stream), and each member
+ * goes straight into the StoreBatch: a 10,000-event calendar never exists
+ * as one XML tree or one buffer.  Discovery replies are small and use the
+ * whole-body parser.
+ *
+ * Hrefs are kept as absolute paths ("/user/cal/x.ics"): servers send them
+ * relative or absolute, and the same object must have one key.
+ */
+#include "caldav.h"
+
+#include <string.h>
+
+#include "davxml.h"
+
+#define MAX_ATTEMPTS 4
+#define MAX_DISCOVERY_BODY (16u << 20)
+#define MAX_LISTING_BODY (1024u << 20)
+#define MULTIGET_FIRST 100
+#define MULTIGET_MAX 1000
+#define MULTIGET_SLOW_US (2 * G_USEC_PER_SEC)
+#define MAX_PAGES 10000
+
+G_DEFINE_QUARK(diaryd-caldav-error-quark, caldav_error)
+
+void caldav_calendar_free(CaldavCalendar *cal) {
+  if (!cal)
+    return;
+  g_free(cal->url);
+  g_free(cal->name);
+  g_free(cal->color);
+  g_free(cal->ctag);
+  g_free(cal->sync_token);
+  g_free(cal);
+}
+
+void caldav_discovery_free(CaldavDiscovery *d) {
+  if (!d)
+    return;
+  g_free(d->principal);
+  g_ptr_array_unref(d->homes);
+  g_ptr_array_unref(d->calendars);
+  g_free(d->dav);
+  g_free(d);
+}
+
+void caldav_sync_stats_clear(CaldavSyncStats *stats) {
+  store_result_clear(&stats->result);
+  memset(stats, 0, sizeof *stats);
+}
+
+/* ---- requests with retries ---------------------------------------------------- */
+
+/* Called before each attempt of a streamed request, so that a retry starts
+ * from a clean parser. */
+typedef void (*AttemptReset)(gpointer data);
+
+static gboolean is_status_retried(long status) { return status == 500 || status == 502 || status == 504; }
+
+/* Sends `req`, retrying what a retry may cure.  Returns TRUE with any final
+ * status in `resp` except 401 (CALDAV_ERROR_AUTH) and a 429/503 that asks
+ * to wait too long (CALDAV_ERROR_BUSY). */
+static gboolean send(CaldavClient *client, const HttpRequest *req, AttemptReset reset, gpointer reset_data,
+                     guint *requests, HttpResponse *resp, GError **error) {
+  gboolean reauthed = FALSE;
+  gint64 backoff = 1;
+  for (int attempt = 1;; attempt++) {
+    if (reset)
+      reset(reset_data);
+    g_autoptr(GError) local = NULL;
+    if (requests)
+      (*requests)++;
+    gboolean ok = http_send(client->http, req, resp, &local);
+    gboolean last = attempt >= MAX_ATTEMPTS;
+    if (!ok) {
+      if (!g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TEMPORARY) || last) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+      }
+      g_usleep(backoff * G_USEC_PER_SEC);
+      backoff *= 2;
+      continue;
+    }
+    g_autofree char *shown = http_url_for_display(req->url);
+    if (resp->status == 401) {
+      if (!reauthed && client->reauth) {
+        reauthed = TRUE;
+        gboolean again = client->reauth(client->http, client->reauth_data, error);
+        if (!again && error && *error) {
+          http_response_clear(resp);
+          return FALSE;
+        }
+        if (again) {
+          http_response_clear(resp);
+          continue;
+        }
+      }
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_AUTH,
+                  "%s %s: HTTP 401: the server refused the credentials (not retried: servers lock accounts after "
+                  "repeated failures; check the username and password)",
+                  req->method, shown);
+      http_response_clear(resp);
+      return FALSE;
+    }
+    if (resp->status == 429 || resp->status == 503) {
+      gint64 wait = resp->retry_after > 0 ? resp->retry_after : backoff;
+      if (wait > CALDAV_MAX_WAIT || last) {
+        g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_BUSY, "%s %s: HTTP %ld: the server is busy; retry in %" G_GINT64_FORMAT " s",
+                    req->method, shown, resp->status, wait);
+        http_response_clear(resp);
+        return FALSE;
+      }
+      http_response_clear(resp);
+      g_usleep(wait * G_USEC_PER_SEC);
+      backoff *= 2;
+      continue;
+    }
+    if (is_status_retried(resp->status) && !last) {
+      http_response_clear(resp);
+      g_usleep(backoff * G_USEC_PER_SEC);
+      backoff *= 2;
+      continue;
+    }
+    return TRUE;
+  }
+}
+
+static void fail_status(GError **error, const char *method, const char *url, const HttpResponse *resp) {
+  g_autofree char *shown = http_url_for_display(url);
+  int code = resp->status == 404 || resp->status == 410 ? CALDAV_ERROR_GONE
+             : resp->status == 403                      ? CALDAV_ERROR_AUTH
+                                                        : CALDAV_ERROR_SERVER;
+  const char *why = resp->status == 404 || resp->status == 410 ? ": not found"
+                    : resp->status == 403                      ? ": access refused"
+                                                               : "";
+  g_set_error(error, CALDAV_ERROR, code, "%s %s: HTTP %ld%s", method, shown, resp->status, why);
+}
+
+/* ---- hrefs ------------------------------------------------------------------------ */
+
+/* The absolute path of `href` resolved against `base`, or NULL. */
+static char *href_path(const char *base, const char *href) {
+  g_autofree char *url = http_resolve(base, href);
+  if (!url)
+    return NULL;
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  if (!uri || !*g_uri_get_path(uri))
+    return NULL;
+  return g_strdup(g_uri_get_path(uri));
+}
+
+static gboolean same_collection(const char *a, const char *b) {
+  gsize la = strlen(a), lb = strlen(b);
+  while (la > 1 && a[la - 1] == '/')
+    la--;
+  while (lb > 1 && b[lb - 1] == '/')
+    lb--;
+  return la == lb && strncmp(a, b, la) == 0;
+}
+
+static char *with_slash(const char *url) {
+  return g_str_has_suffix(url, "/") ? g_strdup(url) : g_strconcat(url, "/", NULL);
+}
+
+static char *last_segment(const char *url) {
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  if (!uri)
+    return g_strdup(url);
+  g_autofree char *path = g_strdup(g_uri_get_path(uri));
+  gsize n = strlen(path);
+  while (n > 0 && path[n - 1] == '/')
+    path[--n] = 0;
+  const char *slash = strrchr(path, '/');
+  g_autofree char *seg = g_strdup(slash ? slash + 1 : path);
+  char *plain = g_uri_unescape_string(seg, NULL);
+  return plain ? plain : g_steal_pointer(&seg);
+}
+
+/* ---- discovery ------------------------------------------------------------------------ */
+
+/* A whole-body PROPFIND; the parsed reply on success. */
+static DavMultistatus *propfind(CaldavClient *client, const char *url, const char *depth, char *body,
+                                char **effective, GError **error) {
+  g_autofree char *owned = body;
+  HttpRequest req = {.method = "PROPFIND", .url = url, .depth = depth, .body = owned};
+  HttpResponse resp = {0};
+  if (!send(client, &req, NULL, NULL, NULL, &resp, error))
+    return NULL;
+  if (resp.status != 207) {
+    fail_status(error, "PROPFIND", url, &resp);
+    http_response_clear(&resp);
+    return NULL;
+  }
+  DavMultistatus *ms = NULL;
+  g_autofree char *detail = NULL;
+  const char *text = resp.body ? resp.body->str : "";
+  gsize len = resp.body ? resp.body->len : 0;
+  if (davxml_parse_multistatus(text, len, MAX_DISCOVERY_BODY, &ms, &detail) != DAVXML_OK) {
+    g_autofree char *shown = http_url_for_display(url);
+    g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "PROPFIND %s: %s", shown, detail);
+    http_response_clear(&resp);
+    return NULL;
+  }
+  if (effective)
+    *effective = g_strdup(resp.effective_url);
+  http_response_clear(&resp);
+  return ms;
+}
+
+/* The response for `url` itself in a Depth 0 reply (servers may spell the
+ * href differently, so the first one when none matches). */
+static DavResponse *self_response(DavMultistatus *ms, const char *url) {
+  g_autofree char *want = href_path(url, url);
+  for (guint i = 0; i < ms->responses->len; i++) {
+    DavResponse *r = g_ptr_array_index(ms->responses, i);
+    g_autofree char *path = href_path(url, r->href);
+    if (want && path && same_collection(want, path))
+      return r;
+  }
+  return ms->responses->len ? g_ptr_array_index(ms->responses, 0) : NULL;
+}
+
+static CaldavCalendar *calendar_from(const DavResponse *r, const char *base) {
+  g_autofree char *url = http_resolve(base, r->href);
+  if (!url)
+    return NULL;
+  CaldavCalendar *cal = g_new0(CaldavCalendar, 1);
+  cal->url = with_slash(url);
+  g_autofree char *trimmed = r->displayname ? g_strstrip(g_strdup(r->displayname)) : NULL;
+  cal->name = trimmed && *trimmed ? g_steal_pointer(&trimmed) : last_segment(cal->url);
+  if (r->color && r->color[0] == '#' && (strlen(r->color) == 7 || strlen(r->color) == 9))
+    cal->color = g_ascii_strdown(r->color, 7);
+  cal->components = r->components;
+  cal->ctag = g_strdup(r->ctag);
+  cal->sync_token = g_strdup(r->sync_token);
+  cal->sync_collection = r->sync_collection;
+  return cal;
+}
+
+static gint compare_calendars(gconstpointer a, gconstpointer b) {
+  const CaldavCalendar *x = *(CaldavCalendar *const *)a, *y = *(CaldavCalendar *const *)b;
+  return strcmp(x->url, y->url);
+}
+
+/* Lists the calendars of a home. */
+static gboolean list_home(CaldavClient *client, const char *home, CaldavDiscovery *d, GError **error) {
+  g_autofree char *effective = NULL;
+  g_autoptr(DavMultistatus) ms = propfind(client, home, "1", davxml_propfind_calendars(), &effective, error);
+  if (!ms)
+    return FALSE;
+  for (guint i = 0; i < ms->responses->len; i++) {
+    DavResponse *r = g_ptr_array_index(ms->responses, i);
+    if (!r->is_calendar || (r->components && !(r->components & DAV_COMP_VEVENT)))
+      continue;
+    CaldavCalendar *cal = calendar_from(r, effective);
+    if (!cal)
+      continue;
+    gboolean dup = FALSE;
+    for (guint j = 0; j < d->calendars->len && !dup; j++)
+      dup = !strcmp(((CaldavCalendar *)g_ptr_array_index(d->calendars, j))->url, cal->url);
+    if (dup)
+      caldav_calendar_free(cal);
+    else
+      g_ptr_array_add(d->calendars, cal);
+  }
+  return TRUE;
+}
+
+/* What one starting URL tells: a calendar, homes, or a principal. */
+static gboolean probe(CaldavClient *client, const char *url, CaldavDiscovery *d, GError **error) {
+  g_autofree char *effective = NULL;
+  g_autoptr(DavMultistatus) ms = propfind(client, url, "0", davxml_propfind_calendars(), &effective, error);
+  if (!ms)
+    return FALSE;
+  DavResponse *self = self_response(ms, effective);
+  if (self && self->is_calendar) {
+    CaldavCalendar *cal = calendar_from(self, effective);
+    if (cal)
+      g_ptr_array_add(d->calendars, cal);
+    return TRUE;
+  }
+  g_autoptr(DavMultistatus) pm = propfind(client, effective, "0", davxml_propfind_principal(), NULL, error);
+  if (!pm)
+    return FALSE;
+  self = self_response(pm, effective);
+  g_autofree char *principal = self && self->current_user_principal
+                                   ? http_resolve(effective, self->current_user_principal)
+                                   : g_strdup(effective);
+  if (!principal)
+    return TRUE;
+  g_autofree char *peff = NULL;
+  g_autoptr(DavMultistatus) hm = propfind(client, principal, "0", davxml_propfind_home(), &peff, error);
+  if (!hm)
+    return FALSE;
+  DavResponse *pr = self_response(hm, peff);
+  if (pr)
+    for (guint i = 0; i < pr->calendar_home_set->len; i++) {
+      char *home = http_resolve(peff, g_ptr_array_index(pr->calendar_home_set, i));
+      if (home)
+        g_ptr_array_add(d->homes, with_slash(home));
+      g_free(home);
+    }
+  if (d->homes->len && !d->principal)
+    d->principal = g_strdup(principal);
+  return TRUE;
+}
+
+CaldavDiscovery *caldav_discover(CaldavClient *client, const char *url, GError **error) {
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  if (!uri || !g_uri_get_host(uri) ||
+      (g_strcmp0(g_uri_get_scheme(uri), "https") && g_strcmp0(g_uri_get_scheme(uri), "http"))) {
+    g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_NOT_FOUND, "\"%s\" is not an http or https URL", url);
+    return NULL;
+  }
+  g_autoptr(GUri) root = g_uri_build(G_URI_FLAGS_ENCODED, g_uri_get_scheme(uri), NULL, g_uri_get_host(uri),
+                                     g_uri_get_port(uri), "/.well-known/caldav", NULL, NULL);
+  g_autofree char *well_known = g_uri_to_string(root);
+  const char *path = g_uri_get_path(uri);
+  gboolean bare = !*path || !strcmp(path, "/");
+  /* RFC 6764 §5: a bare host starts at .well-known; a URL with a path is
+   * tried as given first. */
+  const char *order[2] = {bare ? well_known : url, bare ? url : well_known};
+
+  CaldavDiscovery *d = g_new0(CaldavDiscovery, 1);
+  d->homes = g_ptr_array_new_with_free_func(g_free);
+  d->calendars = g_ptr_array_new_with_free_func((GDestroyNotify)caldav_calendar_free);
+  g_autoptr(GError) first = NULL;
+  for (int i = 0; i < 2 && !d->homes->len && !d->calendars->len; i++) {
+    g_autoptr(GError) local = NULL;
+    if (!probe(client, order[i], d, &local)) {
+      if (g_error_matches(local, CALDAV_ERROR, CALDAV_ERROR_AUTH) ||
+          g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TLS)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        caldav_discovery_free(d);
+        return NULL;
+      }
+      if (!first || bare == (i == 1))
+        g_clear_error(&first), first = g_steal_pointer(&local);
+    }
+  }
+  for (guint i = 0; i < d->homes->len; i++)
+    if (!list_home(client, g_ptr_array_index(d->homes, i), d, error)) {
+      caldav_discovery_free(d);
+      return NULL;
+    }
+  if (!d->calendars->len) {
+    g_autofree char *shown = http_url_for_display(url);
+    if (first)
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_NOT_FOUND, "no CalDAV calendar found from %s: %s", shown,
+                  first->message);
+    else
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_NOT_FOUND,
+                  "no CalDAV calendar found from %s (no principal, calendar home or calendar there)", shown);
+    caldav_discovery_free(d);
+    return NULL;
+  }
+  g_ptr_array_sort(d->calendars, compare_calendars);
+  return d;
+}
+
+gboolean caldav_exists(CaldavClient *client, const char *url) {
+  HttpRequest req = {.method = "PROPFIND", .url = url, .depth = "0"};
+  g_autofree char *body = davxml_propfind_ctag();
+  req.body = body;
+  HttpResponse resp = {0};
+  g_autoptr(GError) error = NULL;
+  if (!send(client, &req, NULL, NULL, NULL, &resp, &error))
+    return TRUE;
+  gboolean gone = resp.status == 404 || resp.status == 410;
+  http_response_clear(&resp);
+  return !gone;
+}
+
+/* ---- listing replies, streamed into the batch -------------------------------------- */
+
+typedef struct {
+  const char *url;          /* the collection's URL */
+  char *path;               /* its path */
+  StoreBatch *batch;
+  GHashTable *etags;        /* href → etag as stored (not owned) */
+  gboolean full;            /* unchanged members must be kept */
+  GPtrArray *to_fetch;      /* hrefs listed without data (char*) */
+  GHashTable *seen;         /* hrefs seen in this sync (owned keys) */
+  guint objects;
+  guint fetched;
+  CaldavProgress progress;
+  gpointer progress_data;
+  /* the stream of the current reply */
+  DavStream *stream;
+  DavXmlError xml_error;
+  char *xml_detail;
+  char *token;
+  gboolean truncated;
+} Listing;
+
+static void listing_clear(Listing *l) {
+  g_free(l->path);
+  g_ptr_array_unref(l->to_fetch);
+  g_hash_table_unref(l->seen);
+  davxml_stream_free(l->stream);
+  g_free(l->xml_detail);
+  g_free(l->token);
+}
+
+static void note_progress(Listing *l) {
+  l->objects++;
+  if (l->progress && l->objects % 250 == 0)
+    l->progress(l->objects, l->progress_data);
+}
+
+/* One member of a listing or multiget. */
+static gboolean on_member(DavResponse *r, gpointer data) {
+  Listing *l = data;
+  g_autofree char *path = href_path(l->url, r->href);
+  if (!path || same_collection(path, l->path) || !g_str_has_prefix(path, l->path))
+    return TRUE; /* the collection itself (iCloud lists it), or something outside it */
+  if (r->status == 404 || r->status == 410) {
+    store_batch_remove(l->batch, path);
+    return TRUE;
+  }
+  if (r->status && (r->status < 200 || r->status >= 300))
+    return TRUE;
+  if (g_hash_table_contains(l->seen, path))
+    return TRUE; /* listed twice (Zimbra): the first one counts */
+  g_hash_table_add(l->seen, g_strdup(path));
+  note_progress(l);
+  const char *stored = g_hash_table_lookup(l->etags, path);
+  if (r->etag && stored && !strcmp(r->etag, stored)) {
+    if (l->full)
+      store_batch_keep(l->batch, path);
+    return TRUE;
+  }
+  if (r->calendar_data) {
+    gsize len = strlen(r->calendar_data);
+    if (len > CALDAV_MAX_OBJECT) {
+      g_autofree char *why = g_strdup_printf("larger than %u MB: not stored", CALDAV_MAX_OBJECT >> 20);
+      store_batch_bad(l->batch, path, r->etag, why);
+    } else {
+      store_batch_put(l->batch, path, r->etag, r->calendar_data, len);
+    }
+    l->fetched++;
+    return TRUE;
+  }
+  g_ptr_array_add(l->to_fetch, g_steal_pointer(&path));
+  return TRUE;
+}
+
+static void reset_stream(gpointer data) {
+  Listing *l = data;
+  davxml_stream_free(l->stream);
+  l->stream = davxml_stream_new(MAX_LISTING_BODY, on_member, l);
+  l->xml_error = DAVXML_OK;
+  g_clear_pointer(&l->xml_detail, g_free);
+}
+
+static gboolean sink(const char *chunk, gsize len, gpointer data) {
+  Listing *l = data;
+  l->xml_error = davxml_stream_feed(l->stream, chunk, len, &l->xml_detail);
+  return l->xml_error == DAVXML_OK;
+}
+
+/* Finishes the streamed 207 reply of `method` to `url`. */
+static gboolean finish_stream(Listing *l, const char *method, const char *url, GError **error) {
+  g_clear_pointer(&l->token, g_free);
+  l->truncated = FALSE;
+  if (l->xml_error == DAVXML_OK)
+    l->xml_error = davxml_stream_finish(l->stream, &l->token, &l->truncated, &l->xml_detail);
+  if (l->xml_error != DAVXML_OK) {
+    g_autofree char *shown = http_url_for_display(url);
+    g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "%s %s: %s", method, shown,
+                l->xml_detail ? l->xml_detail : "unreadable reply");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A streamed REPORT; returns the status (0 on failure, with `error` set). */
+static long report(CaldavClient *client, Listing *l, const char *depth, const char *body, guint *requests,
+                   HttpResponse *resp, GError **error) {
+  HttpRequest req = {.method = "REPORT", .url = l->url, .depth = depth, .body = body, .sink = sink, .sink_data = l};
+  if (!send(client, &req, reset_stream, l, requests, resp, error))
+    return 0;
+  if (resp->status == 207 && !finish_stream(l, "REPORT", l->url, error)) {
+    http_response_clear(resp);
+    return 0;
+  }
+  return resp->status;
+}
+
+/* ---- fetching members listed without data ------------------------------------------ */
+
+static gboolean get_one(CaldavClient *client, Listing *l, const char *href, guint *requests, GError **error) {
+  g_autofree char *url = http_resolve(l->url, href);
+  if (!url)
+    return TRUE;
+  HttpRequest req = {.method = "GET", .url = url};
+  HttpResponse resp = {0};
+  if (!send(client, &req, NULL, NULL, requests, &resp, error))
+    return FALSE;
+  if (resp.status == 404 || resp.status == 410) {
+    store_batch_remove(l->batch, href); /* listed, then gone (Google lists such members) */
+  } else if (resp.status != 200) {
+    g_autofree char *why = g_strdup_printf("GET answered HTTP %ld", resp.status);
+    store_batch_bad(l->batch, href, NULL, why);
+  } else {
+    gsize len = resp.body ? resp.body->len : 0;
+    if (len > CALDAV_MAX_OBJECT)
+      store_batch_bad(l->batch, href, resp.etag, "too large: not stored");
+    else
+      store_batch_put(l->batch, href, resp.etag, resp.body ? resp.body->str : "", len);
+    l->fetched++;
+  }
+  http_response_clear(&resp);
+  return TRUE;
+}
+
+/* Multigets l->to_fetch in adaptive batches; what a server leaves out of a
+ * multiget is fetched with GET. */
+static gboolean fetch_listed(CaldavClient *client, Listing *l, guint *requests, GError **error) {
+  g_autoptr(GPtrArray) pending = g_steal_pointer(&l->to_fetch);
+  l->to_fetch = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
+  guint size = MULTIGET_FIRST;
+  for (guint at = 0; at < pending->len;) {
+    guint n = MIN(size, pending->len - at);
+    const char *const *hrefs = (const char *const *)pending->pdata + at;
+    g_autofree char *body = davxml_multiget(hrefs, n);
+    guint fetched_before = l->fetched;
+    /* A member that comes back is marked seen; what is left over after the
+     * reply was left out. */
+    for (guint i = 0; i < n; i++)
+      g_hash_table_remove(l->seen, hrefs[i]);
+    gint64 started = g_get_monotonic_time();
+    HttpResponse resp = {0};
+    long status = report(client, l, "1", body, requests, &resp, error);
+    http_response_clear(&resp);
+    if (status == 0)
+      return FALSE;
+    if ((status == 413 || status == 507) && n > 1) {
+      size = MAX(1, n / 2);
+      continue;
+    }
+    if (status != 207) {
+      /* No multiget here: everything one by one. */
+      for (guint i = at; i < pending->len; i++)
+        g_ptr_array_add(missing, g_strdup(g_ptr_array_index(pending, i)));
+      break;
+    }
+    for (guint i = 0; i < n; i++)
+      if (!g_hash_table_contains(l->seen, hrefs[i]))
+        g_ptr_array_add(missing, g_strdup(hrefs[i]));
+    (void)fetched_before;
+    at += n;
+    if (g_get_monotonic_time() - started < MULTIGET_SLOW_US)
+      size = MIN(size * 2, MULTIGET_MAX);
+    else
+      size = MAX(MULTIGET_FIRST / 4, size / 2);
+  }
+  for (guint i = 0; i < missing->len; i++)
+    if (!get_one(client, l, g_ptr_array_index(missing, i), requests, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* ---- the sync ------------------------------------------------------------------------ */
+
+typedef enum { SC_OK, SC_BAD_TOKEN, SC_UNSUPPORTED, SC_FAILED } ScResult;
+
+static gboolean is_token_refusal(const HttpResponse *resp) {
+  if (resp->status == 412 || resp->status == 418)
+    return TRUE;
+  if (resp->status != 403 && resp->status != 409)
+    return FALSE;
+  if (!resp->body)
+    return FALSE;
+  g_autofree char *cond = davxml_parse_error(resp->body->str, resp->body->len, 1 << 20);
+  return cond && !strcmp(cond, "valid-sync-token");
+}
+
+/* sync-collection from `token` (NULL: the whole collection), following
+ * 507 pages. */
+static ScResult sync_collection(CaldavClient *client, Listing *l, const char *token, CaldavSyncStats *stats,
+                                GError **error) {
+  g_autofree char *current = g_strdup(token);
+  gboolean with_data = TRUE;
+  for (int page = 0; page < MAX_PAGES; page++) {
+    g_autofree char *body = davxml_sync_collection(current, 0);
+    HttpResponse resp = {0};
+    long status = report(client, l, "0", body, &stats->requests, &resp, error);
+    if (status == 0)
+      return SC_FAILED;
+    if (status != 207) {
+      ScResult r = SC_FAILED;
+      if (current && is_token_refusal(&resp))
+        r = SC_BAD_TOKEN;
+      else if (with_data && (status == 400 || status == 422)) {
+        /* Some servers refuse calendar-data in this report: ask for etags
+         * and fetch the data with multiget. */
+        with_data = FALSE;
+        http_response_clear(&resp);
+        page--;
+        continue;
+      } else if (!current && page == 0 &&
+                 (status == 400 || status == 403 || status == 405 || status == 415 || status == 501))
+        r = SC_UNSUPPORTED;
+      else
+        fail_status(error, "REPORT sync-collection", l->url, &resp);
+      http_response_clear(&resp);
+      return r;
+    }
+    http_response_clear(&resp);
+    if (!l->token) {
+      g_autofree char *shown = http_url_for_display(l->url);
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "REPORT sync-collection %s: the reply has no sync-token",
+                  shown);
+      return SC_FAILED;
+    }
+    g_free(current);
+    current = g_strdup(l->token);
+    if (!l->truncated)
+      break;
+  }
+  if (l->to_fetch->len && !fetch_listed(client, l, &stats->requests, error))
+    return SC_FAILED;
+  store_batch_set_token(l->batch, current, NULL);
+  return SC_OK;
+}
+
+/* The ctag path, for servers without sync-collection. */
+static gboolean sync_by_query(CaldavClient *client, Listing *l, const StoreCalendar *cal, CaldavSyncStats *stats,
+                              gboolean *unchanged, GError **error) {
+  g_autofree char *effective = NULL;
+  g_autoptr(DavMultistatus) ms = propfind(client, l->url, "0", davxml_propfind_ctag(), &effective, error);
+  stats->requests++;
+  if (!ms)
+    return FALSE;
+  DavResponse *self = self_response(ms, effective);
+  const char *ctag = self ? self->ctag : NULL;
+  if (ctag && cal->ctag && !strcmp(ctag, cal->ctag) && cal->complete) {
+    *unchanged = TRUE;
+    return TRUE;
+  }
+  gboolean with_data = g_hash_table_size(l->etags) == 0;
+  g_autofree char *body = davxml_calendar_query(with_data, 0, 0);
+  HttpResponse resp = {0};
+  long status = report(client, l, "1", body, &stats->requests, &resp, error);
+  if (status == 0)
+    return FALSE;
+  if (status != 207) {
+    fail_status(error, "REPORT calendar-query", l->url, &resp);
+    http_response_clear(&resp);
+    return FALSE;
+  }
+  http_response_clear(&resp);
+  if (l->to_fetch->len && !fetch_listed(client, l, &stats->requests, error))
+    return FALSE;
+  /* No token: the ctag marks the state; an empty one clears a stale token. */
+  store_batch_clear_token(l->batch);
+  store_batch_set_token(l->batch, NULL, ctag ? ctag : "");
+  return TRUE;
+}
+
+gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, CaldavProgress progress,
+                     gpointer progress_data, CaldavSyncStats *stats, GError **error) {
+  memset(stats, 0, sizeof *stats);
+  g_autoptr(StoreCalendar) cal = store_calendar_get(store, calendar, error);
+  if (!cal)
+    return FALSE;
+  g_autoptr(GHashTable) etags = store_etags(store, calendar, error);
+  if (!etags)
+    return FALSE;
+  g_autofree char *path = href_path(cal->url, cal->url);
+  if (!path) {
+    g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "the calendar URL %s cannot be read", cal->url);
+    return FALSE;
+  }
+
+  for (int round = 0; round < 2; round++) {
+    /* Round 0 uses the stored token; round 1 is the full resync after the
+     * server refused it. */
+    const char *token = round == 0 ? cal->sync_token : NULL;
+    gboolean full = token == NULL;
+    g_autoptr(StoreBatch) batch = store_batch_new(full, TRUE);
+    Listing l = {.url = cal->url, .path = g_strdup(path), .batch = batch, .etags = etags, .full = full,
+                 .to_fetch = g_ptr_array_new_with_free_func(g_free),
+                 .seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                 .progress = progress, .progress_data = progress_data};
+    gboolean ok = FALSE, unchanged = FALSE;
+    ScResult r = SC_UNSUPPORTED;
+    /* A calendar synced by ctag before has no token: the server has no
+     * sync-collection, so do not ask again each time. */
+    if (token || !cal->ctag || !*cal->ctag || round == 1 || !cal->complete)
+      r = sync_collection(client, &l, token, stats, error);
+    if (r == SC_OK) {
+      stats->method = "sync-collection";
+      ok = TRUE;
+    } else if (r == SC_UNSUPPORTED) {
+      stats->method = "calendar-query";
+      ok = sync_by_query(client, &l, cal, stats, &unchanged, error);
+    } else if (r == SC_BAD_TOKEN) {
+      listing_clear(&l);
+      stats->resynced = TRUE;
+      continue;
+    }
+    stats->fetched = l.fetched;
+    listing_clear(&l);
+    if (!ok)
+      return FALSE;
+    if (unchanged)
+      return TRUE;
+    if (progress)
+      progress(g_hash_table_size(etags), progress_data);
+    return store_apply(store, calendar, batch, &stats->result, error);
+  }
+  g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "the server refused a fresh sync token for %s", cal->url);
+  return FALSE;
+}

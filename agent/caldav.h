@@ -1,0 +1,104 @@
+/* caldav: discovery (RFC 6764, RFC 4791 §6) and sync of one calendar
+ * collection into the store (RFC 6578, with the ctag / calendar-query /
+ * calendar-multiget path for servers without it).
+ *
+ * How a calendar is synced (the cheapest request each server allows):
+ * - With a stored sync token: one sync-collection REPORT asking for
+ *   getetag and calendar-data; pages truncated with 507 are followed;
+ *   members the server lists without data are fetched with multiget.  A
+ *   refused token (403/409 DAV:valid-sync-token, 412, Nextcloud's 418)
+ *   starts one full resync, not an error.
+ * - Without a token: the same REPORT with an empty token lists the whole
+ *   collection (the initial sync).  A server that does not know the report
+ *   gets the ctag path: PROPFIND of the ctag (unchanged → done), then a
+ *   calendar-query (with data when nothing is stored yet, else etags and a
+ *   multiget of what changed).
+ * - Multigets go in batches that grow while the server answers quickly and
+ *   shrink on 413, 507 and timeouts; hrefs a server drops from a multiget
+ *   are fetched one by one.
+ * Everything learnt is applied to the store in one transaction at the end,
+ * so an interrupted sync leaves the previous state.
+ *
+ * Failures: 401/403 are not retried (servers lock accounts); 429 and 503
+ * wait for Retry-After (up to CALDAV_MAX_WAIT, else the sync fails saying
+ * when to retry); other 5xx and network errors are retried with
+ * exponential backoff, three times.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "http.h"
+#include "store.h"
+
+#define CALDAV_ERROR (caldav_error_quark())
+GQuark caldav_error_quark(void);
+typedef enum {
+  CALDAV_ERROR_AUTH,      /* 401, or 403 on a read: credentials refused */
+  CALDAV_ERROR_GONE,      /* the collection answered 404/410 */
+  CALDAV_ERROR_SERVER,    /* other HTTP statuses, after retries */
+  CALDAV_ERROR_PROTOCOL,  /* a reply we cannot read (bad XML, missing parts) */
+  CALDAV_ERROR_NOT_FOUND, /* discovery found no calendar */
+  CALDAV_ERROR_BUSY,      /* 429/503 asking to wait longer than we will */
+} CaldavError;
+
+#define CALDAV_MAX_WAIT 60        /* seconds a CLI sync waits on Retry-After */
+#define CALDAV_MAX_OBJECT (4u << 20) /* larger calendar objects are refused */
+
+typedef struct {
+  char *url;           /* absolute, with a trailing slash */
+  char *name;          /* display name, or the last path segment */
+  char *color;         /* "#rrggbb" or NULL */
+  guint components;    /* DAV_COMP_* bits, 0 when unknown */
+  char *ctag;
+  char *sync_token;
+  gboolean sync_collection; /* the server lists sync-collection in supported-report-set */
+} CaldavCalendar;
+
+typedef struct {
+  char *principal;       /* URL or NULL */
+  GPtrArray *homes;      /* of char* URLs */
+  GPtrArray *calendars;  /* of CaldavCalendar*, VEVENT-capable ones, by URL */
+  char *dav;             /* the DAV header of the home, when asked */
+} CaldavDiscovery;
+
+void caldav_calendar_free(CaldavCalendar *cal);
+void caldav_discovery_free(CaldavDiscovery *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CaldavDiscovery, caldav_discovery_free)
+
+/* Credentials for an Http, refreshed when a request answers 401 (OAuth2):
+ * returns TRUE when it set new credentials worth one more try. */
+typedef gboolean (*CaldavReauth)(Http *http, gpointer data, GError **error);
+
+typedef struct {
+  Http *http;
+  CaldavReauth reauth;   /* may be NULL */
+  gpointer reauth_data;
+  gboolean quiet;        /* no progress output */
+} CaldavClient;
+
+/* From a bare host, a principal, a home or a calendar URL to the list of
+ * calendars: .well-known/caldav (redirects followed), current-user-
+ * principal, calendar-home-set, then the home's members. */
+CaldavDiscovery *caldav_discover(CaldavClient *client, const char *url, GError **error);
+
+typedef struct {
+  const char *method;  /* "sync-collection" or "calendar-query" (static) */
+  guint requests;      /* HTTP requests made */
+  guint fetched;       /* objects downloaded */
+  gboolean resynced;   /* the token was refused and a full listing done */
+  StoreResult result;  /* what the store did */
+} CaldavSyncStats;
+
+void caldav_sync_stats_clear(CaldavSyncStats *stats);
+
+/* Progress: objects seen so far in this calendar's sync. */
+typedef void (*CaldavProgress)(guint objects, gpointer data);
+
+/* Syncs one stored calendar.  On FALSE nothing was applied. */
+gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, CaldavProgress progress,
+                     gpointer progress_data, CaldavSyncStats *stats, GError **error);
+
+/* Whether a calendar at `url` still exists: FALSE only for a definite
+ * 404/410 (errors count as existing). */
+gboolean caldav_exists(CaldavClient *client, const char *url);

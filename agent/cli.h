@@ -1,0 +1,28 @@
+/* cli: what every subcommand shares: exit statuses, option parsing and
+ * the terminal. */
+#pragma once
+
+#include <glib.h>
+#include <stdio.h>
+
+#define EXIT_FINDINGS 1 /* check: findings of severity error; sync: a calendar failed */
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+/* Parses, or prints the error with a pointer to --help and returns
+ * EXIT_USAGE. */
+int cli_parse(GOptionContext *ctx, int *argc, char ***argv);
+
+/* Whether to colour stdout: WHEN is auto (NULL), always or never. */
+gboolean cli_want_colour(const char *when);
+
+/* Prints text from outside (a server, a file) with control characters
+ * made harmless, as "diaryd: TEXT" on `to`. */
+void cli_say(FILE *to, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The subcommands that live outside main.c. */
+int cmd_sync(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_auth(int argc, char **argv);
