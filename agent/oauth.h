@@ -29,22 +29,30 @@ typedef enum {
   OAUTH_ERROR_SERVER,         /* the token endpoint failed or answered nonsense */
   OAUTH_ERROR_DENIED,         /* the user refused, or state did not match */
   OAUTH_ERROR_IO,             /* the token file could not be read or written */
+  OAUTH_ERROR_TIMED_OUT,      /* oauth_authorize(): no answer from the browser in time */
 } OAuthError;
 
-#define OAUTH_GOOGLE_AUTH_URL "https://accounts.google.com/o/oauth2/v2/auth"
-#define OAUTH_GOOGLE_TOKEN_URL "https://oauth2.googleapis.com/token"
-#define OAUTH_GOOGLE_SCOPE "https://www.googleapis.com/auth/calendar"
+/* Google's endpoints and scope, the defaults: OAUTH_GOOGLE_* in accounts.h. */
 
 /* $XDG_STATE_HOME/diaryd/oauth/ACCOUNT.json */
 char *oauth_token_path(const Account *account);
 
 /* A valid access token for the account, refreshed through `http` when it
- * expires within 60 s of `now`. */
+ * expires within 60 s of `now`.  Concurrent callers (threads or processes)
+ * refresh once: the others wait and reuse the result.
+ * Errors: NOT_AUTHORISED (no token file), REAUTHORISE (refresh refused, or
+ * the tokens came from another token_url), SERVER (HTTP status, `error`
+ * code, or a transport failure), IO (unreadable, damaged, or readable by
+ * group or others). */
 char *oauth_access_token(const Account *account, Http *http, gint64 now, GError **error);
 
-/* Forget the cached access token (after a 401), keeping the refresh token. */
+/* Forget the cached access token (after a 401), keeping the refresh token.
+ * TRUE when there is no token file.  Errors: IO. */
 gboolean oauth_invalidate(const Account *account, GError **error);
 
 /* The interactive flow.  Prints the URL (and what to do) on `out`, waits
- * up to `timeout_s` for the redirect, stores the tokens. */
+ * up to `timeout_s` for the redirect, stores the tokens.
+ * Errors: DENIED (refused in the browser, or `state` did not match),
+ * TIMED_OUT, SERVER (the code exchange failed), REAUTHORISE (the code was
+ * refused), IO (listening socket, `out`, token file). */
 gboolean oauth_authorize(const Account *account, Http *http, FILE *out, guint timeout_s, GError **error);
