@@ -62,8 +62,8 @@ static gboolean is_status_retried(long status) { return status == 500 || status 
 /* Sends `req`, retrying what a retry may cure.  Returns TRUE with any final
  * status in `resp` except 401 (CALDAV_ERROR_AUTH) and a 429/503 that asks
  * to wait too long (CALDAV_ERROR_BUSY). */
-static gboolean send(CaldavClient *client, const HttpRequest *req, AttemptReset reset, gpointer reset_data,
-                     guint *requests, HttpResponse *resp, GError **error) {
+static gboolean send(CaldavClient *client, const HttpRequest *req, gboolean retry_5xx, AttemptReset reset,
+                     gpointer reset_data, guint *requests, HttpResponse *resp, GError **error) {
   gboolean reauthed = FALSE;
   gint64 backoff = 1;
   for (int attempt = 1;; attempt++) {
@@ -117,7 +117,7 @@ static gboolean send(CaldavClient *client, const HttpRequest *req, AttemptReset 
       backoff *= 2;
       continue;
     }
-    if (is_status_retried(resp->status) && !last) {
+    if (retry_5xx && is_status_retried(resp->status) && !last) {
       http_response_clear(resp);
       g_usleep(backoff * G_USEC_PER_SEC);
       backoff *= 2;
@@ -186,7 +186,7 @@ static DavMultistatus *propfind(CaldavClient *client, const char *url, const cha
   g_autofree char *owned = body;
   HttpRequest req = {.method = "PROPFIND", .url = url, .depth = depth, .body = owned};
   HttpResponse resp = {0};
-  if (!send(client, &req, NULL, NULL, NULL, &resp, error))
+  if (!send(client, &req, TRUE, NULL, NULL, NULL, &resp, error))
     return NULL;
   if (resp.status != 207) {
     fail_status(error, "PROPFIND", url, &resp);
@@ -366,7 +366,7 @@ gboolean caldav_exists(CaldavClient *client, const char *url) {
   req.body = body;
   HttpResponse resp = {0};
   g_autoptr(GError) error = NULL;
-  if (!send(client, &req, NULL, NULL, NULL, &resp, &error))
+  if (!send(client, &req, TRUE, NULL, NULL, NULL, &resp, &error))
     return TRUE;
   gboolean gone = resp.status == 404 || resp.status == 410;
   http_response_clear(&resp);
@@ -393,6 +393,7 @@ typedef struct {
   char *xml_detail;
   char *token;
   gboolean truncated;
+  gboolean no_5xx_retry; /* a 5xx is an answer, not a hiccup (a REPORT with a token) */
 } Listing;
 
 static void listing_clear(Listing *l) {
@@ -480,8 +481,18 @@ static gboolean finish_stream(Listing *l, const char *method, const char *url, G
 static long report(CaldavClient *client, Listing *l, const char *depth, const char *body, guint *requests,
                    HttpResponse *resp, GError **error) {
   HttpRequest req = {.method = "REPORT", .url = l->url, .depth = depth, .body = body, .sink = sink, .sink_data = l};
-  if (!send(client, &req, reset_stream, l, requests, resp, error))
+  g_autoptr(GError) local = NULL;
+  if (!send(client, &req, !l->no_5xx_retry, reset_stream, l, requests, resp, &local)) {
+    if (l->xml_error != DAVXML_OK && g_error_matches(local, HTTP_ERROR, HTTP_ERROR_ABORTED)) {
+      /* The parser stopped the transfer: its reason is the one to give. */
+      g_autofree char *shown = http_url_for_display(l->url);
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "REPORT %s: %s", shown,
+                  l->xml_detail ? l->xml_detail : "unreadable reply");
+    } else {
+      g_propagate_error(error, g_steal_pointer(&local));
+    }
     return 0;
+  }
   if (resp->status == 207 && !finish_stream(l, "REPORT", l->url, error)) {
     http_response_clear(resp);
     return 0;
@@ -497,7 +508,7 @@ static gboolean get_one(CaldavClient *client, Listing *l, const char *href, guin
     return TRUE;
   HttpRequest req = {.method = "GET", .url = url};
   HttpResponse resp = {0};
-  if (!send(client, &req, NULL, NULL, requests, &resp, error))
+  if (!send(client, &req, TRUE, NULL, NULL, requests, &resp, error))
     return FALSE;
   if (resp.status == 404 || resp.status == 410) {
     store_batch_remove(l->batch, href); /* listed, then gone (Google lists such members) */
@@ -585,36 +596,39 @@ static ScResult sync_collection(CaldavClient *client, Listing *l, const char *to
                                 GError **error) {
   g_autofree char *current = g_strdup(token);
   gboolean with_data = TRUE;
+  /* Xandikos answers an unknown token with 500: with a token, a 5xx gets
+   * one full resync instead of retries. */
+  l->no_5xx_retry = token != NULL;
   for (int page = 0; page < MAX_PAGES; page++) {
-    g_autofree char *body = davxml_sync_collection(current, 0);
+    g_autofree char *body = davxml_sync_collection(current, 0, with_data);
     HttpResponse resp = {0};
     long status = report(client, l, "0", body, &stats->requests, &resp, error);
     if (status == 0)
       return SC_FAILED;
     if (status != 207) {
       ScResult r = SC_FAILED;
-      if (current && is_token_refusal(&resp))
+      if (current && (is_token_refusal(&resp) || (page == 0 && status >= 500 && status != 503))) {
         r = SC_BAD_TOKEN;
-      else if (with_data && (status == 400 || status == 422)) {
+      } else if (with_data && (status == 400 || status == 422)) {
         /* Some servers refuse calendar-data in this report: ask for etags
          * and fetch the data with multiget. */
         with_data = FALSE;
         http_response_clear(&resp);
         page--;
         continue;
-      } else if (!current && page == 0 &&
-                 (status == 400 || status == 403 || status == 405 || status == 415 || status == 501))
+      } else if (page == 0 && (status == 400 || status == 403 || status == 405 || status == 415 || status == 501)) {
         r = SC_UNSUPPORTED;
-      else
+      } else {
         fail_status(error, "REPORT sync-collection", l->url, &resp);
+      }
       http_response_clear(&resp);
       return r;
     }
     http_response_clear(&resp);
     if (!l->token) {
       g_autofree char *shown = http_url_for_display(l->url);
-      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "REPORT sync-collection %s: the reply has no sync-token",
-                  shown);
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL,
+                  "REPORT sync-collection %s: the reply has no sync-token", shown);
       return SC_FAILED;
     }
     g_free(current);
@@ -628,20 +642,9 @@ static ScResult sync_collection(CaldavClient *client, Listing *l, const char *to
   return SC_OK;
 }
 
-/* The ctag path, for servers without sync-collection. */
-static gboolean sync_by_query(CaldavClient *client, Listing *l, const StoreCalendar *cal, CaldavSyncStats *stats,
-                              gboolean *unchanged, GError **error) {
-  g_autofree char *effective = NULL;
-  g_autoptr(DavMultistatus) ms = propfind(client, l->url, "0", davxml_propfind_ctag(), &effective, error);
-  stats->requests++;
-  if (!ms)
-    return FALSE;
-  DavResponse *self = self_response(ms, effective);
-  const char *ctag = self ? self->ctag : NULL;
-  if (ctag && cal->ctag && !strcmp(ctag, cal->ctag) && cal->complete) {
-    *unchanged = TRUE;
-    return TRUE;
-  }
+/* The whole collection by calendar-query: with data when nothing is
+ * stored (one request), else etags and a multiget of what changed. */
+static gboolean query_all(CaldavClient *client, Listing *l, CaldavSyncStats *stats, GError **error) {
   gboolean with_data = g_hash_table_size(l->etags) == 0;
   g_autofree char *body = davxml_calendar_query(with_data, 0, 0);
   HttpResponse resp = {0};
@@ -654,11 +657,24 @@ static gboolean sync_by_query(CaldavClient *client, Listing *l, const StoreCalen
     return FALSE;
   }
   http_response_clear(&resp);
-  if (l->to_fetch->len && !fetch_listed(client, l, &stats->requests, error))
+  return !l->to_fetch->len || fetch_listed(client, l, &stats->requests, error);
+}
+
+/* The collection's state properties (Depth 0): ctag, and the sync token
+ * when `with_token`.  Radicale computes each by walking every member, so
+ * a no-op check asks for the ctag alone. */
+static gboolean collection_state(CaldavClient *client, const char *url, gboolean with_token, CaldavSyncStats *stats,
+                                 char **ctag, char **token, GError **error) {
+  g_autofree char *effective = NULL;
+  stats->requests++;
+  g_autoptr(DavMultistatus) ms = propfind(client, url, "0", with_token ? davxml_propfind_ctag() : davxml_propfind_getctag(),
+                                          &effective, error);
+  if (!ms)
     return FALSE;
-  /* No token: the ctag marks the state; an empty one clears a stale token. */
-  store_batch_clear_token(l->batch);
-  store_batch_set_token(l->batch, NULL, ctag ? ctag : "");
+  DavResponse *self = self_response(ms, effective);
+  *ctag = self && self->ctag && *self->ctag ? g_strdup(self->ctag) : NULL;
+  if (token)
+    *token = self && self->sync_token && *self->sync_token ? g_strdup(self->sync_token) : NULL;
   return TRUE;
 }
 
@@ -677,41 +693,69 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
     return FALSE;
   }
 
+  /* 1. The ctag first, when the server has one: the cheapest proof that
+   *    nothing changed.  It is read before the listing, so a change racing
+   *    with this sync leaves a stale ctag (one more look next time), never
+   *    a missed change. */
+  g_autofree char *ctag = NULL, *state_token = NULL;
+  gboolean have_token = cal->complete && cal->sync_token && *cal->sync_token;
+  if (cal->complete && cal->ctag && *cal->ctag) {
+    if (!collection_state(client, cal->url, FALSE, stats, &ctag, NULL, error))
+      return FALSE;
+    if (ctag && !strcmp(ctag, cal->ctag)) {
+      stats->method = have_token ? "sync-collection" : "calendar-query";
+      g_autoptr(StoreBatch) none = store_batch_new(FALSE, TRUE);
+      return store_apply(store, calendar, none, &stats->result, error);
+    }
+  }
+
   for (int round = 0; round < 2; round++) {
-    /* Round 0 uses the stored token; round 1 is the full resync after the
-     * server refused it. */
-    const char *token = round == 0 ? cal->sync_token : NULL;
-    gboolean full = token == NULL;
-    g_autoptr(StoreBatch) batch = store_batch_new(full, TRUE);
-    Listing l = {.url = cal->url, .path = g_strdup(path), .batch = batch, .etags = etags, .full = full,
+    /* Round 1 is the full listing after the server refused the token. */
+    gboolean incremental = round == 0 && have_token;
+    g_autoptr(StoreBatch) batch = store_batch_new(!incremental, TRUE);
+    Listing l = {.url = cal->url, .path = g_strdup(path), .batch = batch, .etags = etags, .full = !incremental,
                  .to_fetch = g_ptr_array_new_with_free_func(g_free),
                  .seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                  .progress = progress, .progress_data = progress_data};
-    gboolean ok = FALSE, unchanged = FALSE;
-    ScResult r = SC_UNSUPPORTED;
-    /* A calendar synced by ctag before has no token: the server has no
-     * sync-collection, so do not ask again each time. */
-    if (token || !cal->ctag || !*cal->ctag || round == 1 || !cal->complete)
-      r = sync_collection(client, &l, token, stats, error);
-    if (r == SC_OK) {
+    gboolean ok = FALSE;
+    if (incremental) {
+      /* 2a. What changed since the token, with the data, in one REPORT. */
+      ScResult r = sync_collection(client, &l, cal->sync_token, stats, error);
+      if (r == SC_BAD_TOKEN) {
+        listing_clear(&l);
+        stats->resynced = TRUE;
+        continue;
+      }
+      if (r == SC_UNSUPPORTED) {
+        /* The server stopped offering the report: list everything. */
+        listing_clear(&l);
+        have_token = FALSE;
+        continue;
+      }
       stats->method = "sync-collection";
-      ok = TRUE;
-    } else if (r == SC_UNSUPPORTED) {
-      stats->method = "calendar-query";
-      ok = sync_by_query(client, &l, cal, stats, &unchanged, error);
-    } else if (r == SC_BAD_TOKEN) {
-      listing_clear(&l);
-      stats->resynced = TRUE;
-      continue;
+      ok = r == SC_OK;
+    } else {
+      /* 2b. Everything: the state first (token and ctag), then one
+       *     calendar-query, which servers answer much faster than a
+       *     token-less sync-collection (Radicale, 10,000 events: 0.46 s
+       *     against 1.2 s). */
+      g_clear_pointer(&ctag, g_free);
+      ok = collection_state(client, cal->url, TRUE, stats, &ctag, &state_token, error) &&
+           query_all(client, &l, stats, error);
+      stats->method = state_token ? "sync-collection" : "calendar-query";
+      if (ok) {
+        if (state_token)
+          store_batch_set_token(batch, state_token, NULL);
+        else
+          store_batch_clear_token(batch);
+      }
     }
-    stats->fetched = l.fetched;
+    stats->fetched += l.fetched;
     listing_clear(&l);
     if (!ok)
       return FALSE;
-    if (unchanged)
-      return TRUE;
-    if (progress)
-      progress(g_hash_table_size(etags), progress_data);
+    /* An empty ctag clears a stale one: without it every sync lists. */
+    store_batch_set_token(batch, NULL, ctag ? ctag : "");
     return store_apply(store, calendar, batch, &stats->result, error);
   }
   g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "the server refused a fresh sync token for %s", cal->url);

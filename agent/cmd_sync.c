@@ -30,11 +30,19 @@ typedef struct {
   const Account *account; /* not owned */
   char *secret;           /* password, or NULL for oauth2/none */
   FILE *verbose;
+  /* The first request with these credentials goes alone: when the server
+   * refuses them, no other calendar of the account tries (servers lock
+   * accounts after a few failures). */
+  GMutex gate;
+  gboolean verified;      /* a request was accepted */
+  char *refused;          /* why the credentials were refused */
 } AccountAuthState;
 
 static void auth_state_free(AccountAuthState *a) {
   if (!a)
     return;
+  g_mutex_clear(&a->gate);
+  g_free(a->refused);
   if (a->secret) {
     explicit_bzero(a->secret, strlen(a->secret));
     g_free(a->secret);
@@ -62,6 +70,7 @@ static gboolean reauth_oauth(Http *http, gpointer data, GError **error) {
 static Http *account_http(const AccountAuthState *a, GError **error) {
   HttpOptions opts = {.ca_file = a->account->ca_file, .verbose = a->verbose};
   g_autoptr(Http) http = http_new(&opts);
+  http_limit_auth(http, a->account->url);
   switch (a->account->auth) {
   case ACCOUNT_AUTH_OAUTH2:
     if (!apply_oauth(http, a->account, error))
@@ -90,6 +99,7 @@ static CaldavClient account_client(Http *http, AccountAuthState *a) {
 /* Secrets are asked for once per account and run. */
 static AccountAuthState *account_auth(const Account *account, FILE *verbose, GError **error) {
   AccountAuthState *a = g_new0(AccountAuthState, 1);
+  g_mutex_init(&a->gate);
   a->account = account;
   a->verbose = verbose;
   if ((account->auth == ACCOUNT_AUTH_BASIC || account->auth == ACCOUNT_AUTH_DIGEST) &&
@@ -178,20 +188,37 @@ static gpointer worker(gpointer data) {
     if (i >= (gint)w->jobs->len)
       break;
     Job *job = g_ptr_array_index(w->jobs, i);
+    AccountAuthState *auth = job->auth;
     gint64 started = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
-    Http *http = g_hash_table_lookup(clients, job->auth);
-    if (!http) {
-      http = account_http(job->auth, &error);
-      if (http)
-        g_hash_table_insert(clients, job->auth, http);
+    g_mutex_lock(&auth->gate);
+    gboolean holding = !auth->verified;
+    if (auth->refused) {
+      job->error = g_strdup(auth->refused);
+    } else {
+      if (!holding)
+        g_mutex_unlock(&auth->gate);
+      Http *http = g_hash_table_lookup(clients, auth);
+      if (!http) {
+        http = account_http(auth, &error);
+        if (http)
+          g_hash_table_insert(clients, auth, http);
+      }
+      if (http) {
+        CaldavClient client = account_client(http, auth);
+        job->ok = caldav_sync(&client, w->store, job->cal->id, on_progress, job, &job->stats, &error);
+      }
+      if (!job->ok)
+        job->error = g_strdup(error ? error->message : "failed");
+      if (holding) {
+        if (!http || g_error_matches(error, CALDAV_ERROR, CALDAV_ERROR_AUTH))
+          auth->refused = g_strdup(job->error);
+        else
+          auth->verified = TRUE;
+      }
     }
-    if (http) {
-      CaldavClient client = account_client(http, job->auth);
-      job->ok = caldav_sync(&client, w->store, job->cal->id, on_progress, job, &job->stats, &error);
-    }
-    if (!job->ok)
-      job->error = g_strdup(error ? error->message : "failed");
+    if (holding)
+      g_mutex_unlock(&auth->gate);
     job->seconds = (g_get_monotonic_time() - started) / 1e6;
     g_autoptr(StoreCalendar) after = store_calendar_get(w->store, job->cal->id, NULL);
     job->objects = after ? after->objects : 0;
@@ -274,9 +301,11 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
   if (!d) {
     cli_say(out_err, "%s: discovery failed: %s", account->name, error->message);
     /* A server that is down keeps its calendars; an account never found
-     * has none to sync. */
-    return known && g_strcmp0(known_url, account->url) == 0;
+     * has none to sync, and refused credentials are not tried again. */
+    return known && g_strcmp0(known_url, account->url) == 0 &&
+           !g_error_matches(error, CALDAV_ERROR, CALDAV_ERROR_AUTH) && !g_error_matches(error, OAUTH_ERROR, OAUTH_ERROR_REAUTHORISE);
   }
+  auth->verified = TRUE;
   g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < d->calendars->len; i++) {
     CaldavCalendar *c = g_ptr_array_index(d->calendars, i);
@@ -667,16 +696,6 @@ int cmd_journal(int argc, char **argv) {
   if (!store)
     return EXIT_FAILED;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) cals = store_calendars(store, NULL, &error);
-  if (!cals) {
-    cli_say(stderr, "%s", error->message);
-    return EXIT_FAILED;
-  }
-  g_autoptr(GHashTable) labels = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-  for (guint i = 0; i < cals->len; i++) {
-    StoreCalendar *c = g_ptr_array_index(cals, i);
-    g_hash_table_insert(labels, &c->id, g_strdup_printf("%s/%s", c->account, c->name));
-  }
   g_autoptr(GString) out = g_string_new(json ? "{\"changes\":[" : NULL);
   gboolean first = TRUE;
   for (;;) {
@@ -690,10 +709,7 @@ int cmd_journal(int argc, char **argv) {
     for (guint i = 0; i < rows->len; i++) {
       StoreChange *c = g_ptr_array_index(rows, i);
       after = c->seq;
-      const char *label = g_hash_table_lookup(labels, &c->calendar);
-      g_autofree char *fallback = g_strdup_printf("calendar-%" G_GINT64_FORMAT, c->calendar);
-      if (!label)
-        label = fallback;
+      const char *label = c->label;
       if (json) {
         g_autofree char *uid = valid_utf8(c->uid), *rid = valid_utf8(c->recurrence_id), *href = valid_utf8(c->href);
         const char *slash = strchr(label, '/');
@@ -751,7 +767,10 @@ int cmd_config(int argc, char **argv) {
   if (rc)
     return rc;
   if (argc != 2 || strcmp(argv[1], "check") != 0) {
-    fprintf(stderr, "diaryd: usage: diaryd config check [--config FILE]\n");
+    if (argc >= 2)
+      cli_say(stderr, "unknown config command \"%s\" (the one there is: diaryd config check [--config FILE])", argv[1]);
+    else
+      fprintf(stderr, "diaryd: usage: diaryd config check [--config FILE]\n");
     return EXIT_USAGE;
   }
   g_autofree char *path = config ? g_strdup(config) : diaryd_config_default_path();

@@ -48,6 +48,7 @@ struct Http {
   HttpAuthKind auth;
   char *user;
   char *secret;
+  GUri *auth_origin; /* NULL: no limit */
 };
 
 static void global_init(void) {
@@ -86,7 +87,50 @@ void http_free(Http *http) {
   g_free(http->user_agent);
   wipe_free(http->user);
   wipe_free(http->secret);
+  if (http->auth_origin)
+    g_uri_unref(http->auth_origin);
   g_free(http);
+}
+
+void http_limit_auth(Http *http, const char *url) {
+  if (http->auth_origin)
+    g_uri_unref(http->auth_origin);
+  http->auth_origin = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+}
+
+static int port_of(GUri *uri) {
+  int port = g_uri_get_port(uri);
+  return port > 0 ? port : !g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") ? 443 : 80;
+}
+
+/* The parent domain of a DNS name ("icloud.com" for "caldav.icloud.com"),
+ * when it keeps two labels or more; NULL for addresses. */
+static const char *parent_domain(const char *host) {
+  if (!host || strchr(host, ':') || g_hostname_is_ip_address(host))
+    return NULL;
+  const char *dot = strchr(host, '.');
+  return dot && strchr(dot + 1, '.') ? dot + 1 : NULL;
+}
+
+static gboolean may_send_auth(const Http *http, const char *url) {
+  if (!http->auth_origin)
+    return TRUE;
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  if (!uri || !g_uri_get_host(uri))
+    return FALSE;
+  GUri *o = http->auth_origin;
+  const char *host = g_uri_get_host(uri), *ohost = g_uri_get_host(o);
+  if (!ohost)
+    return FALSE;
+  if (!g_ascii_strcasecmp(g_uri_get_scheme(uri), g_uri_get_scheme(o)) && !g_ascii_strcasecmp(host, ohost) &&
+      port_of(uri) == port_of(o))
+    return TRUE;
+  if (http->auth == HTTP_AUTH_BEARER || g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") ||
+      port_of(uri) != port_of(o))
+    return FALSE;
+  const char *domain = parent_domain(ohost);
+  gsize hl = strlen(host), dl = domain ? strlen(domain) : 0;
+  return domain && hl > dl + 1 && host[hl - dl - 1] == '.' && !g_ascii_strcasecmp(host + hl - dl, domain);
 }
 
 void http_set_auth(Http *http, HttpAuthKind kind, const char *user, const char *secret) {
@@ -363,7 +407,7 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
     curl_easy_setopt(e, CURLOPT_DEBUGDATA, http);
   }
 
-  if (!req->no_auth && http->auth != HTTP_AUTH_NONE && http->secret) {
+  if (!req->no_auth && http->auth != HTTP_AUTH_NONE && http->secret && may_send_auth(http, req->url)) {
     if (http->auth == HTTP_AUTH_BEARER) {
       curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
       curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, http->secret);

@@ -55,6 +55,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Http, http_free)
  * free).  Bearer: `secret` is the access token, `user` unused. */
 void http_set_auth(Http *http, HttpAuthKind kind, const char *user, const char *secret);
 
+/* Credentials go only to requests for this URL's origin (scheme, host,
+ * port).  A password may also go to https hosts in the same domain (the
+ * host without its first label, when that keeps at least two labels:
+ * caldav.icloud.com sends clients on to p42-caldav.icloud.com); a bearer
+ * token never does.  Without a call, credentials go wherever the requests
+ * are addressed (libcurl still drops them on redirects to other hosts). */
+void http_limit_auth(Http *http, const char *url);
+
 /* Receives the body of a 2xx response as it arrives, instead of
  * HttpResponse.body; returns FALSE to abort the transfer. */
 typedef gboolean (*HttpSink)(const char *chunk, gsize len, gpointer data);

@@ -270,6 +270,7 @@ static const char *const migrations[] = {
     "CREATE TABLE changes ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  calendar INTEGER NOT NULL,"
+    "  label TEXT NOT NULL,"
     "  href TEXT NOT NULL,"
     "  kind TEXT NOT NULL CHECK (kind IN ('A', 'M', 'R')),"
     "  uid TEXT NOT NULL,"
@@ -785,8 +786,9 @@ static gboolean journal_diff(Apply *a, const char *href, const CalObject *old, c
   if (!changes->len)
     return TRUE;
   g_autoptr(CachedStmt) st = prep(a->s,
-                                  "INSERT INTO changes (calendar, href, kind, uid, recurrence_id, fields, baseline, at)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                  "INSERT INTO changes (calendar, label, href, kind, uid, recurrence_id, fields, baseline, at)"
+                                  " VALUES (?1, (SELECT account || '/' || name FROM calendars WHERE id = ?1),"
+                                  " ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                                   error);
   if (!st)
     return FALSE;
@@ -973,12 +975,13 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
     return FALSE;
   wrote_row(a);
 
-  if (found)
+  /* A bad object counts as bad, not as added or modified. */
+  if (problem)
+    g_ptr_array_add(a->res.problems, problem_new(e->href, problem));
+  else if (found)
     a->res.modified++;
   else
     a->res.added++;
-  if (problem)
-    g_ptr_array_add(a->res.problems, problem_new(e->href, problem));
   if (old_good && (!good || g_strcmp0(old_uid, uid) != 0))
     release_uid(a, old_uid);
   return journal_diff(a, e->href, old_good ? old : NULL, good ? obj : NULL, error);
@@ -1255,6 +1258,7 @@ void store_change_free(StoreChange *c) {
   if (!c)
     return;
   g_free(c->href);
+  g_free(c->label);
   g_free(c->uid);
   g_free(c->recurrence_id);
   g_free(c->fields);
@@ -1282,7 +1286,7 @@ GPtrArray *store_journal_read(Store *s, const char *consumer, gint64 after, guin
     }
   }
   g_autoptr(CachedStmt) st = prep(s,
-                                  "SELECT seq, calendar, href, kind, uid, recurrence_id, fields, baseline, at"
+                                  "SELECT seq, calendar, href, kind, uid, recurrence_id, fields, baseline, at, label"
                                   " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                                   error);
   if (!st)
@@ -1303,6 +1307,7 @@ GPtrArray *store_journal_read(Store *s, const char *consumer, gint64 after, guin
     c->fields = col_dup(st, 6);
     c->baseline = sqlite3_column_int(st, 7) != 0;
     c->at = sqlite3_column_int64(st, 8);
+    c->label = col_dup(st, 9);
     g_ptr_array_add(rows, c);
   }
   return rc == SQLITE_DONE ? g_steal_pointer(&rows) : NULL;

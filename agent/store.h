@@ -156,6 +156,7 @@ GPtrArray *store_bad_objects(Store *store, gint64 calendar, GError **error);
 typedef struct {
   gint64 seq;          /* increasing, never reused */
   gint64 calendar;
+  char *label;         /* "ACCOUNT/CALENDAR" when the row was written (the calendar may be gone) */
   char *href;
   ChangeKind kind;
   char *uid;

@@ -24,7 +24,20 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/diaryd-test.XXXXXX") || {
   echo "1..1"
   exit 1
 }
-trap 'rm -rf "$TMP"' EXIT
+# at_exit COMMAND: runs COMMAND (a string for eval) when the test ends, the
+# last registered first, before $TMP is removed (servers.sh stops its
+# servers this way).
+_at_exit=()
+at_exit() { _at_exit+=("$1"); }
+_on_exit() {
+  local i
+  for ((i = ${#_at_exit[@]} - 1; i >= 0; i--)); do eval "${_at_exit[i]}" || true; done
+  rm -rf "$TMP"
+}
+trap _on_exit EXIT
+# Interrupted (prove ^C, a CI timeout): still clean up.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 : >"$TMP/.start"
 # Keep diaryd away from the user's own configuration and calendars.
 export XDG_CONFIG_HOME=$TMP/xdg/config XDG_DATA_HOME=$TMP/xdg/data XDG_CACHE_HOME=$TMP/xdg/cache \
