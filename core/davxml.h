@@ -20,8 +20,10 @@
 
 typedef enum {
   DAVXML_OK,
-  DAVXML_TOO_LARGE,        /* longer than the limit given */
-  DAVXML_NOT_XML,          /* not well-formed */
+  DAVXML_TOO_LARGE,        /* longer than the limit given, or one value read (href,
+                            * status, etag, name, token) over 64 KB */
+  DAVXML_NOT_XML,          /* not well-formed; for a multistatus, also one in an encoding
+                            * other than UTF-8, UTF-16, ISO-8859-1 or US-ASCII */
   DAVXML_DOCTYPE,          /* has a DOCTYPE: refused */
   DAVXML_NOT_MULTISTATUS,  /* well-formed, but not the element expected */
   DAVXML_STOPPED,          /* the response callback asked to stop (streaming) */
@@ -102,11 +104,12 @@ char *davxml_propfind_home(void);       /* calendar-home-set */
 char *davxml_propfind_calendars(void);  /* displayname, resourcetype, color, ctag, sync-token,
                                          * supported-calendar-component-set, supported-report-set */
 char *davxml_propfind_ctag(void);       /* getctag and sync-token only */
+char *davxml_propfind_getctag(void);    /* getctag alone: the cheapest no-op check on Radicale */
 /* calendar-query for VEVENTs: getetag, with calendar-data when asked, within
  * [from, to) when from < to (instants; no time-range otherwise). */
 char *davxml_calendar_query(gboolean with_data, gint64 from, gint64 to);
 /* calendar-multiget of these hrefs (XML-escaped here): getetag and calendar-data. */
 char *davxml_multiget(const char *const *hrefs, guint n);
-/* sync-collection (RFC 6578): sync-level 1, getetag; token NULL or "" for
- * the initial sync; limit 0 for none. */
-char *davxml_sync_collection(const char *token, guint limit);
+/* sync-collection (RFC 6578): sync-level 1, getetag (and calendar-data when
+ * asked); token NULL or "" for the initial sync; limit 0 for none. */
+char *davxml_sync_collection(const char *token, guint limit, gboolean with_data);

@@ -1,7 +1,8 @@
 /* Unit tests for core/davxml.c: multistatus bodies as servers really send
  * them (RFC examples, Radicale, Nextcloud/sabre, Google), hostile bodies
- * (entity expansion, external entities, bad XML), DAV:error bodies, the DAV
- * header, and the request bodies read back with libxml2. */
+ * (entity expansion, external entities, bad XML), the same bodies streamed
+ * in every kind of piece, DAV:error bodies, the DAV header, and the request
+ * bodies read back with libxml2. */
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -316,6 +317,16 @@ static const char google_principal[] =
     "<href xmlns=\"DAV:\">/caldav/v2/alice%40gmail.com/</href></calendar-home-set>"
     "</prop></propstat></response></multistatus>";
 
+/* Xandikos 0.2.8 lists its reports without the DAV:report wrapper. */
+static const char xandikos_calendar[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+    "<ns0:multistatus xmlns:ns0=\"DAV:\"><ns0:response><ns0:href>/user/calendars/calendar/</ns0:href>"
+    "<ns0:propstat><ns0:status>HTTP/1.1 200 OK</ns0:status><ns0:prop>"
+    "<ns0:resourcetype><ns0:collection/><ns1:calendar xmlns:ns1=\"urn:ietf:params:xml:ns:caldav\"/></ns0:resourcetype>"
+    "<ns0:supported-report-set><ns0:supported-report><ns0:expand-property/></ns0:supported-report>"
+    "<ns0:supported-report><ns0:sync-collection/></ns0:supported-report></ns0:supported-report-set>"
+    "</ns0:prop></ns0:propstat></ns0:response></ns0:multistatus>";
+
 static const char google_calendars[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
     "<multistatus xmlns=\"DAV:\">"
@@ -488,6 +499,8 @@ static const MsRow ms_rows[] = {
     {"google-principal", google_principal, NULL, FALSE, 1,
      {{.href = "/caldav/v2/alice%40gmail.com/user/", .principal = "/caldav/v2/alice%40gmail.com/user",
        .home = "/caldav/v2/alice%40gmail.com/", .collection = TRUE}}},
+    {"xandikos-unwrapped-reports", xandikos_calendar, NULL, FALSE, 1,
+     {{.href = "/user/calendars/calendar/", .collection = TRUE, .calendar = TRUE, .sync_collection = TRUE}}},
     {"google-calendars", google_calendars, NULL, FALSE, 1,
      {{.href = "/caldav/v2/alice%40gmail.com/events/", .displayname = "alice@gmail.com", .color = "#9FE1E7FF",
        .ctag = "63912345678", .collection = TRUE, .calendar = TRUE, .sync_collection = TRUE,
@@ -507,7 +520,9 @@ static const MsRow ms_rows[] = {
     {"odd-shapes", odd_shapes, "tok-1", FALSE, 4,
      {{.href = "/cal/Team%20A&B/meeting.ics", .etag = "W/\"weak\""},
       {.href = "/cal/ab.ics", .status = 424},
-      {.href = "/cal/c/", .etag = "\"ok\"", .displayname = "Work  diary", .comps = DAV_COMP_VEVENT},
+      /* a sync-collection straight under supported-report counts: Xandikos writes it so */
+      {.href = "/cal/c/", .etag = "\"ok\"", .displayname = "Work  diary", .comps = DAV_COMP_VEVENT,
+       .sync_collection = TRUE},
       {.href = "/cal/d/", .displayname = "D"}}},
     {"latin1", latin1, NULL, FALSE, 1, {{.href = "/cal/x/", .displayname = "Caf\xC3\xA9"}}},
     {"empty-multistatus", "<multistatus xmlns='DAV:'/>", NULL, FALSE, 0, {{0}}},
@@ -766,6 +781,664 @@ static void test_error(void) {
   g_assert_null(davxml_parse_error(NULL, 0, MAX_LEN));
 }
 
+/* ---- streaming ------------------------------------------------------------------ */
+
+static const char *or_null(const char *s) {
+  return s ? s : "(null)";
+}
+
+/* Every field of a response on one line, to compare outcomes as text. */
+static void describe_response(GString *out, const DavResponse *r) {
+  g_string_append_printf(out, "href=%s status=%d etag=%s data=%s name=%s color=%s ctag=%s token=%s principal=%s home=[",
+                         or_null(r->href), r->status, or_null(r->etag), or_null(r->calendar_data),
+                         or_null(r->displayname), or_null(r->color), or_null(r->ctag), or_null(r->sync_token),
+                         or_null(r->current_user_principal));
+  for (guint k = 0; r->calendar_home_set && k < r->calendar_home_set->len; k++)
+    g_string_append_printf(out, "%s%s", k ? "|" : "", (const char *)g_ptr_array_index(r->calendar_home_set, k));
+  g_string_append_printf(out, "] coll=%d cal=%d comps=%#x sync=%d auto=%d\n", r->is_collection, r->is_calendar,
+                         r->components, r->sync_collection, r->calendar_auto_schedule);
+}
+
+/* The outcome of a parse as text: the error and its detail, or everything read. */
+static char *outcome(DavXmlError err, const char *detail, const GString *responses, const char *token,
+                     gboolean truncated) {
+  if (err != DAVXML_OK)
+    return g_strdup_printf("error %d: %s\n", err, or_null(detail));
+  return g_strdup_printf("ok token=%s truncated=%d detail=%s\n%s", or_null(token), truncated, or_null(detail),
+                         responses->str);
+}
+
+static char *whole_outcome(const char *body, gsize len, gsize max_len) {
+  g_autoptr(DavMultistatus) ms = NULL;
+  g_autofree char *detail = NULL;
+  DavXmlError err = davxml_parse_multistatus(body, len, max_len, &ms, &detail);
+  g_autoptr(GString) responses = g_string_new(NULL);
+  for (guint i = 0; ms && i < ms->responses->len; i++)
+    describe_response(responses, g_ptr_array_index(ms->responses, i));
+  return outcome(err, detail, responses, ms ? ms->sync_token : NULL, ms ? ms->truncated : FALSE);
+}
+
+typedef struct {
+  GString *out;     /* the responses, described */
+  guint count;      /* calls so far */
+  guint stop_after; /* return FALSE on this call; 0 for never */
+  gsize fed;        /* bytes fed so far, kept by the feeding loop */
+  GArray *at;       /* of gsize: `fed` at each call, or NULL */
+} Sink;
+
+static gboolean sink_response(DavResponse *resp, gpointer data) {
+  Sink *sink = data;
+  describe_response(sink->out, resp);
+  sink->count++;
+  if (sink->at)
+    g_array_append_val(sink->at, sink->fed);
+  return sink->stop_after == 0 || sink->count < sink->stop_after;
+}
+
+/* Feeds the body in pieces that end at cuts[] (ascending, at most len), then
+ * finishes.  What the callback had before an error is not part of the outcome. */
+static char *stream_outcome(const char *body, gsize len, gsize max_len, const gsize *cuts, gsize n_cuts) {
+  g_autoptr(GString) responses = g_string_new(NULL);
+  Sink sink = {.out = responses};
+  g_autoptr(DavStream) stream = davxml_stream_new(max_len, sink_response, &sink);
+  g_autofree char *detail = NULL;
+  DavXmlError err = DAVXML_OK;
+  gsize from = 0;
+  for (gsize i = 0; i <= n_cuts && err == DAVXML_OK; i++) {
+    gsize to = i < n_cuts ? cuts[i] : len;
+    err = davxml_stream_feed(stream, body + from, to - from, &detail);
+    from = to;
+  }
+  g_autofree char *token = NULL;
+  gboolean truncated = FALSE;
+  if (err == DAVXML_OK)
+    err = davxml_stream_finish(stream, &token, &truncated, &detail);
+  return outcome(err, detail, responses, token, truncated);
+}
+
+static char *byte_outcome(const char *body, gsize len, gsize max_len) {
+  g_autofree gsize *cuts = g_new(gsize, len + 1);
+  for (gsize i = 0; i < len; i++)
+    cuts[i] = i;
+  return stream_outcome(body, len, max_len, cuts, len);
+}
+
+typedef struct {
+  const char *name;
+  const char *body;
+  gsize len;
+} Body;
+
+/* Every body of the tables above, a few more, and bodies in other encodings. */
+static GArray *all_bodies(void) {
+  GArray *bodies = g_array_new(FALSE, FALSE, sizeof(Body));
+  for (gsize i = 0; i < G_N_ELEMENTS(ms_rows); i++) {
+    Body b = {ms_rows[i].name, ms_rows[i].body, strlen(ms_rows[i].body)};
+    g_array_append_val(bodies, b);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(refusal_rows); i++) {
+    if (!refusal_rows[i].body)
+      continue;
+    Body b = {refusal_rows[i].name, refusal_rows[i].body, strlen(refusal_rows[i].body)};
+    g_array_append_val(bodies, b);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(error_rows); i++) {
+    Body b = {"error body", error_rows[i].body, strlen(error_rows[i].body)};
+    g_array_append_val(bodies, b);
+  }
+  static const Body more[] = {
+      {"bad-shift-jis",
+       "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><D:multistatus xmlns:D=\"DAV:\"><D:response>"
+       "<D:href>/a\x81\x20\xff\xff</D:href></D:response></D:multistatus>"},
+      {"bad-ascii", "<?xml version=\"1.0\" encoding=\"US-ASCII\"?><D:multistatus xmlns:D=\"DAV:\">"
+                    "<D:response><D:href>/\xe9</D:href></D:response></D:multistatus>"},
+      {"unknown-encoding", "<?xml version=\"1.0\" encoding=\"x-no-such\"?><D:multistatus xmlns:D=\"DAV:\"/>"},
+      {"bom-utf8", "\xEF\xBB\xBF<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/b</D:href>"
+                   "</D:response></D:multistatus>"},
+      {"cr-at-every-line", "<D:multistatus xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\r\n"
+                           "<D:response>\r<D:href>/c\r\n</D:href><D:propstat>\r\n<D:prop>"
+                           "<C:calendar-data>A\r\rB\r\n\r\nC\r</C:calendar-data></D:prop><D:status>HTTP/1.1 200"
+                           "\r\n</D:status></D:propstat></D:response>\r\n</D:multistatus>\r\n"},
+      {"text-after-root", "<D:multistatus xmlns:D=\"DAV:\"/>trailing"},
+      {"comment-after-root", "<D:multistatus xmlns:D=\"DAV:\"/><!-- done -->\n"},
+      {"wrong-root-then-broken", "<html><body><p>Sign in<br></body></html>"},
+      {"empty-href-then-href", "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href/><D:href>/x</D:href>"
+                               "</D:response></D:multistatus>"},
+      /* iconv reads "UT-F8" as UTF-8; libxml2 2.9 may go on after the bad bytes */
+      {"odd-encoding-name-bad-bytes", "<?xml version=\"1.0\" encoding=\"UT-F8\"?><mu\xeb\xectistatus xmlns=\"DAV:\">"
+                                      "<response><href>/a</href></response></mu\xeb\xectistatus>"},
+      {"wrong-root-bad-bytes-later", "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><html><body>"
+                                     "<p>....................................................................</p>"
+                                     "<p>\x81\x20\xff</p></body></html>"},
+      {"wrong-root-well-formed",
+       "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><html><body><p>Sign in</p></body></html>"},
+      {"status-before-prop", "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/x</D:href><D:propstat>"
+                             "<D:status>HTTP/1.1 200 OK</D:status><D:prop><D:getetag>e</D:getetag></D:prop>"
+                             "</D:propstat></D:response></D:multistatus>"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(more); i++) {
+    Body b = {more[i].name, more[i].body, strlen(more[i].body)};
+    g_array_append_val(bodies, b);
+  }
+  return bodies;
+}
+
+/* The same outcome whatever the pieces the body arrives in: cut once at
+ * every byte, one byte at a time, and at random places. */
+static void check_splits(const char *name, const char *body, gsize len, gboolean every_cut) {
+  g_autofree char *want = whole_outcome(body, len, MAX_LEN);
+  g_autofree char *bytes = byte_outcome(body, len, MAX_LEN);
+  EXPECT(g_strcmp0(bytes, want) == 0, "%s: one byte at a time:\n%s\nwhole:\n%s", name, bytes, want);
+  for (gsize cut = 0; every_cut && cut <= len; cut++) {
+    g_autofree char *got = stream_outcome(body, len, MAX_LEN, &cut, 1);
+    EXPECT(g_strcmp0(got, want) == 0, "%s: cut at %" G_GSIZE_FORMAT ":\n%s\nwhole:\n%s", name, cut, got, want);
+  }
+  for (int round = 0; round < 50; round++) {
+    gsize cuts[8];
+    gsize n = (gsize)g_test_rand_int_range(1, G_N_ELEMENTS(cuts) + 1);
+    for (gsize i = 0; i < n; i++)
+      cuts[i] = (gsize)g_test_rand_int_range(0, (gint32)len + 1);
+    for (gsize i = 1; i < n; i++) /* insertion sort */
+      for (gsize j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+        gsize t = cuts[j];
+        cuts[j] = cuts[j - 1];
+        cuts[j - 1] = t;
+      }
+    g_autofree char *got = stream_outcome(body, len, MAX_LEN, cuts, n);
+    EXPECT(g_strcmp0(got, want) == 0, "%s: random cuts (round %d):\n%s\nwhole:\n%s", name, round, got, want);
+  }
+}
+
+static void test_stream_splits(void) {
+  g_autoptr(GArray) bodies = all_bodies();
+  for (guint i = 0; i < bodies->len; i++) {
+    const Body *b = &g_array_index(bodies, Body, i);
+    check_splits(b->name, b->body, b->len, TRUE);
+  }
+  g_autofree char *blowup = quadratic_blowup();
+  check_splits("quadratic-blowup", blowup, strlen(blowup), FALSE);
+}
+
+/* UTF-16 (with a byte order mark) reads as its UTF-8 original, in any pieces. */
+static void test_stream_utf16(void) {
+  const char *const originals[] = {cdata_data, ignored_404, principal_homes};
+  for (gsize i = 0; i < G_N_ELEMENTS(originals); i++) {
+    /* principal_homes declares utf-8: the declaration goes with the conversion. */
+    const char *utf8 = originals[i];
+    if (g_str_has_prefix(utf8, "<?xml"))
+      utf8 = strchr(utf8, '>') + 1;
+    gsize n = 0;
+    g_autofree char *utf16 = g_convert(utf8, -1, "UTF-16LE", "UTF-8", NULL, &n, NULL);
+    g_assert_nonnull(utf16);
+    g_autofree char *body = g_malloc(n + 2);
+    memcpy(body, "\xFF\xFE", 2);
+    memcpy(body + 2, utf16, n);
+    g_autofree char *want = whole_outcome(utf8, strlen(utf8), MAX_LEN);
+    g_autofree char *got = whole_outcome(body, n + 2, MAX_LEN);
+    EXPECT(g_str_has_prefix(want, "ok") && g_strcmp0(got, want) == 0, "utf-16 %" G_GSIZE_FORMAT ":\n%s\nwant:\n%s",
+           i, got, want);
+    check_splits("utf-16", body, n + 2, FALSE);
+  }
+}
+
+/* libxml2's own decoders are read; a multistatus in any other encoding is
+ * refused before anything from it reaches the callback, valid or not. */
+static void test_stream_encodings(void) {
+  static const struct {
+    const char *encoding, *name, *want; /* want NULL: refused */
+  } rows[] = {
+      {"utf-8", "Caf\xC3\xA9", "Caf\xC3\xA9"},
+      {"UTF8", "Caf\xC3\xA9", "Caf\xC3\xA9"},
+      {"iso-8859-1", "Caf\xE9", "Caf\xC3\xA9"},
+      {"US-ASCII", "Cafe", "Cafe"},
+      {"ascii", "Cafe", "Cafe"},
+      {"windows-1252", "Caf\xE9", NULL},
+      {"ISO-8859-15", "Caf\xE9", NULL},
+      {"Shift_JIS", "\x93\xfa\x96\x7b", NULL},
+      {"KOI8-R", "\xf0\xd2\xc9\xd7\xc5\xd4", NULL},
+      {"UT-F8", "Caf\xC3\xA9", NULL},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+    g_autofree char *body = g_strdup_printf("<?xml version=\"1.0\" encoding=\"%s\"?>\n<D:multistatus xmlns:D=\"DAV:\">"
+                                            "<D:response><D:href>/a</D:href><D:propstat><D:prop><D:displayname>%s"
+                                            "</D:displayname></D:prop><D:status>HTTP/1.1 200 OK</D:status>"
+                                            "</D:propstat></D:response></D:multistatus>",
+                                            rows[i].encoding, rows[i].name);
+    g_autoptr(GString) out = g_string_new(NULL);
+    Sink sink = {.out = out};
+    g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+    g_autofree char *detail = NULL;
+    DavXmlError err = davxml_stream_feed(stream, body, strlen(body), &detail);
+    if (err == DAVXML_OK)
+      err = davxml_stream_finish(stream, NULL, NULL, &detail);
+    if (rows[i].want) {
+      EXPECT(err == DAVXML_OK, "%s: error %d (%s)", rows[i].encoding, err, or_null(detail));
+      g_autofree char *line = g_strdup_printf("name=%s ", rows[i].want);
+      EXPECT(strstr(out->str, line), "%s: read %s", rows[i].encoding, out->str);
+    } else {
+      EXPECT(err == DAVXML_NOT_XML, "%s: error %d", rows[i].encoding, err);
+      EXPECT(sink.count == 0, "%s: %u responses delivered", rows[i].encoding, sink.count);
+    }
+    check_splits(rows[i].encoding, body, strlen(body), TRUE);
+  }
+}
+
+/* A long body, parsed whole (more than one piece for libxml2) and in random pieces. */
+static GString *big_body(guint n) {
+  GString *body = g_string_new("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\" "
+                               "xmlns:cal=\"urn:ietf:params:xml:ns:caldav\">\n");
+  for (guint i = 0; i < n; i++) {
+    g_string_append_printf(body,
+                           "<d:response><d:href>/cal/%u.ics</d:href><d:propstat><d:prop>"
+                           "<d:getetag>\"%u\"</d:getetag><cal:calendar-data>BEGIN:VCALENDAR&#13;\nVERSION:2.0&#13;\n"
+                           "BEGIN:VEVENT&#13;\nUID:%u@example.com&#13;\nSUMMARY:R&amp;D %u&#13;\n"
+                           "DTSTART:20260302T090000Z&#13;\nEND:VEVENT&#13;\nEND:VCALENDAR&#13;\n"
+                           "</cal:calendar-data></d:prop>"
+                           "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n",
+                           i, i, i, i);
+  }
+  g_string_append(body, "<d:sync-token>http://example.com/sync/9</d:sync-token></d:multistatus>\n");
+  return body;
+}
+
+static void test_stream_big(void) {
+  g_autoptr(GString) body = big_body(3000);
+  g_assert_cmpuint(body->len, >, 3 * 64 * 1024);
+  g_autofree char *want = whole_outcome(body->str, body->len, body->len);
+  g_assert_true(g_str_has_prefix(want, "ok token=http://example.com/sync/9 truncated=0"));
+  g_assert_nonnull(strstr(want, "href=/cal/2999.ics status=0 etag=\"2999\" data=BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+                                "BEGIN:VEVENT\r\nUID:2999@example.com\r\nSUMMARY:R&D 2999\r\n"));
+  for (int round = 0; round < 10; round++) {
+    gsize cuts[64], at = 0, n = 0;
+    while (n < G_N_ELEMENTS(cuts)) {
+      at += (gsize)g_test_rand_int_range(1, 40000);
+      if (at > body->len)
+        break;
+      cuts[n++] = at;
+    }
+    g_autofree char *got = stream_outcome(body->str, body->len, body->len, cuts, n);
+    EXPECT(g_strcmp0(got, want) == 0, "big body, round %d: differs", round);
+  }
+}
+
+/* Line ends in CDATA read as LF (XML 1.0 §2.11), as in character data:
+ * long sections, so that libxml2's pieces end at every place in a line,
+ * between a CR and its LF too, and sections next to each other. */
+static void test_stream_cdata_line_ends(void) {
+  for (int pad = 0; pad < 32; pad++) {
+    g_autoptr(GString) data = g_string_new(NULL), want = g_string_new(NULL);
+    for (int i = 0; i < pad; i++) {
+      g_string_append_c(data, 'p');
+      g_string_append_c(want, 'p');
+    }
+    for (int line = 0; line < 40; line++) {
+      g_string_append(data, line % 3 ? "SUMMARY:0123456789abcdef\r\n" : "DESCRIPTION:lone CR\rend\r\n");
+      g_string_append(want, line % 3 ? "SUMMARY:0123456789abcdef\n" : "DESCRIPTION:lone CR\nend\n");
+    }
+    g_autofree char *body = g_strdup_printf("<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"" CALDAV_NS "\">"
+                                            "<d:response><d:href>/a</d:href><d:propstat><d:prop>"
+                                            "<c:calendar-data><![CDATA[%s]]></c:calendar-data></d:prop>"
+                                            "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+                                            "</d:multistatus>",
+                                            data->str);
+    g_autoptr(DavMultistatus) ms = NULL;
+    g_assert_cmpint(davxml_parse_multistatus(body, strlen(body), MAX_LEN, &ms, NULL), ==, DAVXML_OK);
+    const char *got = ((DavResponse *)g_ptr_array_index(ms->responses, 0))->calendar_data;
+    EXPECT(g_strcmp0(got, want->str) == 0, "pad %d: calendar-data differs", pad);
+    check_splits("cdata line ends", body, strlen(body), FALSE);
+  }
+  static const struct {
+    const char *xml, *want;
+  } rows[] = {
+      {"<![CDATA[a\r]]><![CDATA[\nb]]>", "a\n\nb"},
+      {"<![CDATA[a\r]]>\nb", "a\n\nb"},
+      {"a\r<![CDATA[\nb\r\n]]>\r\n", "a\n\nb\n\n"},
+      {"<![CDATA[\r]]>", "\n"},
+      {"<![CDATA[\r\r\n\n\r]]>", "\n\n\n\n"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+    g_autofree char *body = g_strdup_printf("<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"" CALDAV_NS "\">"
+                                            "<d:response><d:href>/a</d:href><d:propstat><d:prop>"
+                                            "<c:calendar-data>%s</c:calendar-data></d:prop>"
+                                            "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+                                            "</d:multistatus>",
+                                            rows[i].xml);
+    g_autoptr(DavMultistatus) ms = NULL;
+    g_assert_cmpint(davxml_parse_multistatus(body, strlen(body), MAX_LEN, &ms, NULL), ==, DAVXML_OK);
+    const char *got = ((DavResponse *)g_ptr_array_index(ms->responses, 0))->calendar_data;
+    g_autofree char *shown = got ? g_strescape(got, NULL) : NULL;
+    EXPECT(g_strcmp0(got, rows[i].want) == 0, "cdata row %" G_GSIZE_FORMAT ": got \"%s\"", i, or_null(shown));
+    check_splits("cdata line ends", body, strlen(body), TRUE);
+  }
+}
+
+/* Where each "</...:response>" end tag ends (the offset after its '>'). */
+static GArray *response_ends(const char *body) {
+  GArray *ends = g_array_new(FALSE, FALSE, sizeof(gsize));
+  for (const char *p = strstr(body, "</"); p; p = strstr(p + 2, "</")) {
+    const char *gt = strchr(p, '>');
+    if (!gt)
+      break;
+    g_autofree char *name = g_strndup(p + 2, gt - p - 2);
+    const char *local = strrchr(name, ':');
+    if (strcmp(local ? local + 1 : name, "response") == 0) {
+      gsize end = (gsize)(gt - body) + 1;
+      g_array_append_val(ends, end);
+    }
+  }
+  return ends;
+}
+
+/* Fed one byte at a time, each response reaches the callback with the '>'
+ * of its end tag, never later. */
+static void test_stream_prompt(void) {
+  for (gsize k = 0; k < G_N_ELEMENTS(ms_rows); k++) {
+    const MsRow *row = &ms_rows[k];
+    gsize len = strlen(row->body);
+    g_autoptr(GArray) ends = response_ends(row->body);
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GArray) at = g_array_new(FALSE, FALSE, sizeof(gsize));
+    Sink sink = {.out = out, .at = at};
+    g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+    for (gsize i = 0; i < len; i++) {
+      sink.fed = i + 1;
+      g_assert_cmpint(davxml_stream_feed(stream, row->body + i, 1, NULL), ==, DAVXML_OK);
+    }
+    g_assert_cmpint(davxml_stream_finish(stream, NULL, NULL, NULL), ==, DAVXML_OK);
+    EXPECT(sink.count == row->n, "%s: %u calls, want %u", row->name, sink.count, row->n);
+    for (guint i = 0; i < at->len; i++) {
+      gsize fed = g_array_index(at, gsize, i);
+      gboolean at_end = FALSE;
+      for (guint e = 0; e < ends->len; e++)
+        at_end |= g_array_index(ends, gsize, e) == fed;
+      EXPECT(at_end, "%s: response %u delivered after byte %" G_GSIZE_FORMAT ", not at the end of a response",
+             row->name, i, fed);
+      EXPECT(i == 0 || g_array_index(at, gsize, i - 1) < fed, "%s: two responses after byte %" G_GSIZE_FORMAT,
+             row->name, fed);
+    }
+  }
+
+  /* Before the rest of the body is there. */
+  const char *body = rfc4791_query;
+  const char *first_end = strstr(body, "</D:response>") + strlen("</D:response>");
+  g_autoptr(GString) out = g_string_new(NULL);
+  Sink sink = {.out = out};
+  g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+  g_assert_cmpint(davxml_stream_feed(stream, body, (gsize)(first_end - body) - 1, NULL), ==, DAVXML_OK);
+  g_assert_cmpuint(sink.count, ==, 0);
+  g_assert_cmpint(davxml_stream_feed(stream, first_end - 1, 1, NULL), ==, DAVXML_OK);
+  g_assert_cmpuint(sink.count, ==, 1);
+  g_assert_true(g_str_has_prefix(out->str, "href=http://cal.example.com/bernard/work/abcd1.ics status=0 "
+                                           "etag=\"fffff-abcd1\" data=" ICS_ABCD1 " "));
+  g_assert_cmpint(davxml_stream_feed(stream, first_end, strlen(first_end), NULL), ==, DAVXML_OK);
+  g_assert_cmpuint(sink.count, ==, 2);
+  g_assert_cmpint(davxml_stream_finish(stream, NULL, NULL, NULL), ==, DAVXML_OK);
+}
+
+/* The callback asks to stop: that feed and every later call say so. */
+static void test_stream_stop(void) {
+  const char *body = rfc6578_sync;
+  for (guint stop = 1; stop <= 3; stop++) {
+    g_autoptr(GString) out = g_string_new(NULL);
+    Sink sink = {.out = out, .stop_after = stop};
+    g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+    g_autofree char *detail = NULL;
+    g_assert_cmpint(davxml_stream_feed(stream, body, strlen(body), &detail), ==, DAVXML_STOPPED);
+    g_assert_nonnull(detail);
+    g_assert_cmpuint(sink.count, ==, stop);
+    g_autofree char *detail2 = NULL;
+    g_assert_cmpint(davxml_stream_feed(stream, "<x/>", 4, &detail2), ==, DAVXML_STOPPED);
+    g_assert_cmpstr(detail2, ==, detail);
+    char *token = (char *)"untouched";
+    gboolean truncated = 7;
+    g_assert_cmpint(davxml_stream_finish(stream, &token, &truncated, NULL), ==, DAVXML_STOPPED);
+    g_assert_cmpstr(token, ==, "untouched");
+    g_assert_cmpint(truncated, ==, 7);
+    g_assert_cmpuint(sink.count, ==, stop);
+  }
+  /* Stopping on the last response, fed a byte at a time. */
+  g_autoptr(GString) out = g_string_new(NULL);
+  Sink sink = {.out = out, .stop_after = 3};
+  g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+  DavXmlError err = DAVXML_OK;
+  gsize i = 0;
+  for (; body[i] && err == DAVXML_OK; i++)
+    err = davxml_stream_feed(stream, body + i, 1, NULL);
+  g_assert_cmpint(err, ==, DAVXML_STOPPED);
+  g_autoptr(GArray) ends = response_ends(body);
+  g_assert_cmpuint(i, ==, g_array_index(ends, gsize, 2));
+}
+
+/* A body that ends early is not XML, whatever the place it ends. */
+static void test_stream_cut_short(void) {
+  const char *bodies[] = {rfc4791_query, radicale_calendars, odd_shapes, cdata_data};
+  for (gsize k = 0; k < G_N_ELEMENTS(bodies); k++) {
+    const char *body = bodies[k];
+    const char *root_end = g_strrstr(body, "multistatus>");
+    gsize complete = (gsize)(root_end - body) + strlen("multistatus>");
+    for (gsize len = 0; len < complete; len++) {
+      g_autoptr(GString) out = g_string_new(NULL);
+      Sink sink = {.out = out};
+      g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+      g_autofree char *detail = NULL;
+      DavXmlError err = davxml_stream_feed(stream, body, len, &detail);
+      EXPECT(err == DAVXML_OK, "body %" G_GSIZE_FORMAT " cut at %" G_GSIZE_FORMAT ": feed error %d (%s)", k, len,
+             err, or_null(detail));
+      g_autofree char *token = NULL;
+      err = davxml_stream_finish(stream, &token, NULL, &detail);
+      EXPECT(err == DAVXML_NOT_XML, "body %" G_GSIZE_FORMAT " cut at %" G_GSIZE_FORMAT ": finish %d", k, len, err);
+      EXPECT(detail && (len == 0 ? strstr(detail, "empty") : strstr(detail, "(line ")),
+             "body %" G_GSIZE_FORMAT " cut at %" G_GSIZE_FORMAT ": detail %s", k, len, or_null(detail));
+      g_assert_null(token);
+    }
+  }
+}
+
+/* Hostile bodies a byte at a time: refused as soon as the DOCTYPE is read,
+ * before the root element, with nothing delivered. */
+static void test_stream_doctype(void) {
+  g_autofree char *blowup = quadratic_blowup();
+  const char *const bodies[] = {billion_laughs, external_entity, parameter_entity, external_dtd, bare_doctype, blowup};
+  for (gsize k = 0; k < G_N_ELEMENTS(bodies); k++) {
+    const char *body = bodies[k];
+    gsize root = (gsize)(strstr(body, "<D:multistatus") - body);
+    g_autoptr(GString) out = g_string_new(NULL);
+    Sink sink = {.out = out};
+    g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, sink_response, &sink);
+    gint64 t0 = g_get_monotonic_time();
+    DavXmlError err = DAVXML_OK;
+    gsize i = 0;
+    for (; body[i] && err == DAVXML_OK; i++)
+      err = davxml_stream_feed(stream, body + i, 1, NULL);
+    EXPECT(err == DAVXML_DOCTYPE, "hostile body %" G_GSIZE_FORMAT ": error %d", k, err);
+    EXPECT(i <= root,
+           "hostile body %" G_GSIZE_FORMAT ": refused after byte %" G_GSIZE_FORMAT ", root at %" G_GSIZE_FORMAT, k, i,
+           root);
+    g_autofree char *detail = NULL;
+    g_assert_cmpint(davxml_stream_feed(stream, body + i, strlen(body + i), NULL), ==, DAVXML_DOCTYPE);
+    g_assert_cmpint(davxml_stream_finish(stream, NULL, NULL, &detail), ==, DAVXML_DOCTYPE);
+    g_assert_nonnull(strstr(detail, "DOCTYPE"));
+    g_assert_cmpuint(sink.count, ==, 0);
+    EXPECT(g_get_monotonic_time() - t0 < 2 * G_USEC_PER_SEC, "hostile body %" G_GSIZE_FORMAT ": slow", k);
+  }
+}
+
+/* The limit counts every byte fed; reaching it exactly is fine. */
+static void test_stream_too_large(void) {
+  const char *body = rfc6578_sync;
+  gsize len = strlen(body);
+  for (gsize pieces = 1; pieces <= 4; pieces++) {
+    g_autoptr(DavStream) stream = davxml_stream_new(len - 1, NULL, NULL);
+    gsize step = len / pieces + 1, from = 0;
+    DavXmlError err = DAVXML_OK;
+    g_autofree char *detail = NULL;
+    while (from < len && err == DAVXML_OK) {
+      gsize n = MIN(step, len - from);
+      err = davxml_stream_feed(stream, body + from, n, &detail);
+      from += n;
+      if (from < len)
+        g_assert_cmpint(err, ==, DAVXML_OK);
+    }
+    g_assert_cmpint(err, ==, DAVXML_TOO_LARGE);
+    g_assert_nonnull(strstr(detail, "too large"));
+    g_assert_cmpint(davxml_stream_feed(stream, "", 0, NULL), ==, DAVXML_TOO_LARGE);
+    g_assert_cmpint(davxml_stream_finish(stream, NULL, NULL, NULL), ==, DAVXML_TOO_LARGE);
+  }
+  /* A byte at a time up to the limit exactly: read to the end. */
+  g_autoptr(GString) out = g_string_new(NULL);
+  Sink sink = {.out = out};
+  g_autoptr(DavStream) stream = davxml_stream_new(len, sink_response, &sink);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpint(davxml_stream_feed(stream, body + i, 1, NULL), ==, DAVXML_OK);
+  g_autofree char *token = NULL;
+  g_assert_cmpint(davxml_stream_finish(stream, &token, NULL, NULL), ==, DAVXML_OK);
+  g_assert_cmpstr(token, ==, "http://example.com/ns/sync/1234");
+  g_assert_cmpuint(sink.count, ==, 3);
+  /* Nothing more may come once the limit is reached. */
+  static const char small[] = "<multistatus xmlns=\"DAV:\"/>";
+  g_autoptr(DavStream) full = davxml_stream_new(strlen(small), NULL, NULL);
+  g_assert_cmpint(davxml_stream_feed(full, small, strlen(small), NULL), ==, DAVXML_OK);
+  g_assert_cmpint(davxml_stream_feed(full, "\n", 1, NULL), ==, DAVXML_TOO_LARGE);
+}
+
+/* A body with one property of `n` bytes of text (`what` names the element). */
+static char *long_value_body(const char *open, const char *close, gsize n) {
+  GString *body = g_string_new("<D:multistatus xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" "
+                               "xmlns:X=\"urn:x\"><D:response><D:href>/a</D:href><D:propstat><D:prop>");
+  g_string_append(body, open);
+  for (gsize i = 0; i < n; i++)
+    g_string_append_c(body, (char)('a' + i % 26));
+  g_string_append(body, close);
+  g_string_append(body, "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>");
+  return g_string_free(body, FALSE);
+}
+
+/* Values are capped: 64 KB for names and tokens, the body's limit for
+ * calendar data; text nobody reads is not kept, so it has no cap. */
+static void test_stream_value_caps(void) {
+  const gsize cap = 64 * 1024;
+  static const struct {
+    const char *open, *close;
+    gsize n;
+    gsize max_len;
+    DavXmlError want;
+  } rows[] = {
+      {"<D:displayname>", "</D:displayname>", 64 * 1024, MAX_LEN, DAVXML_OK},
+      {"<D:displayname>", "</D:displayname>", 64 * 1024 + 1, MAX_LEN, DAVXML_TOO_LARGE},
+      {"<D:getetag><![CDATA[", "]]></D:getetag>", 64 * 1024 + 1, MAX_LEN, DAVXML_TOO_LARGE},
+      {"<D:displayname><X:b>", "</X:b></D:displayname>", 500 * 1024, MAX_LEN, DAVXML_OK},
+      {"<X:unknown>", "</X:unknown>", 900 * 1024, MAX_LEN, DAVXML_OK},
+      {"<C:calendar-data>", "</C:calendar-data>", 900 * 1024, MAX_LEN, DAVXML_OK},
+      /* ISO-8859-1 doubles in UTF-8: calendar data longer than the body's limit. */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+    g_autofree char *body = long_value_body(rows[i].open, rows[i].close, rows[i].n);
+    g_autoptr(DavMultistatus) ms = NULL;
+    g_autofree char *detail = NULL;
+    DavXmlError err = davxml_parse_multistatus(body, strlen(body), rows[i].max_len, &ms, &detail);
+    EXPECT(err == rows[i].want, "value row %" G_GSIZE_FORMAT ": error %d (%s)", i, err, or_null(detail));
+    if (err == DAVXML_TOO_LARGE)
+      EXPECT(strstr(detail, "65536"), "value row %" G_GSIZE_FORMAT ": detail %s", i, detail);
+  }
+  g_autofree char *body = long_value_body("<D:displayname>", "</D:displayname>", cap);
+  g_autoptr(DavMultistatus) ms = NULL;
+  g_assert_cmpint(davxml_parse_multistatus(body, strlen(body), MAX_LEN, &ms, NULL), ==, DAVXML_OK);
+  g_assert_cmpuint(strlen(((DavResponse *)g_ptr_array_index(ms->responses, 0))->displayname), ==, cap);
+
+  /* 300 KB of Latin-1 calendar data is 600 KB in UTF-8: over a 400 KB limit. */
+  GString *latin = g_string_new("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><D:multistatus xmlns:D=\"DAV:\" "
+                                "xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:response><D:href>/a</D:href>"
+                                "<D:propstat><D:prop><C:calendar-data>");
+  for (int i = 0; i < 300 * 1024; i++)
+    g_string_append_c(latin, '\xE9');
+  g_string_append(latin, "</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>"
+                         "</D:response></D:multistatus>");
+  g_autoptr(DavMultistatus) ms2 = NULL;
+  g_autofree char *detail = NULL;
+  g_assert_cmpint(davxml_parse_multistatus(latin->str, latin->len, 400 * 1024, &ms2, &detail), ==, DAVXML_TOO_LARGE);
+  g_assert_nonnull(strstr(detail, "too long"));
+  g_string_free(latin, TRUE);
+}
+
+/* The callback may take fields; finish may be asked for nothing. */
+static gboolean steal_fields(DavResponse *resp, gpointer data) {
+  GPtrArray *kept = data;
+  g_ptr_array_add(kept, g_steal_pointer(&resp->href));
+  g_free(g_steal_pointer(&resp->calendar_data));
+  g_ptr_array_unref(g_steal_pointer(&resp->calendar_home_set));
+  return TRUE;
+}
+
+static void test_stream_steal(void) {
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, steal_fields, kept);
+  g_assert_cmpint(davxml_stream_feed(stream, principal_homes, strlen(principal_homes), NULL), ==, DAVXML_OK);
+  g_assert_cmpint(davxml_stream_feed(stream, "", 0, NULL), ==, DAVXML_OK);
+  g_assert_cmpint(davxml_stream_finish(stream, NULL, NULL, NULL), ==, DAVXML_OK);
+  g_assert_cmpuint(kept->len, ==, 2);
+  g_assert_cmpstr(g_ptr_array_index(kept, 0), ==, "/principals/users/alice/");
+
+  g_autoptr(DavStream) with_data = davxml_stream_new(MAX_LEN, steal_fields, kept);
+  g_assert_cmpint(davxml_stream_feed(with_data, rfc4791_query, strlen(rfc4791_query), NULL), ==, DAVXML_OK);
+  g_autofree char *token = (char *)NULL;
+  gboolean truncated = TRUE;
+  g_assert_cmpint(davxml_stream_finish(with_data, &token, &truncated, NULL), ==, DAVXML_OK);
+  g_assert_null(token);
+  g_assert_false(truncated);
+  g_assert_cmpuint(kept->len, ==, 4);
+
+  g_autoptr(DavStream) truncated_507_stream = davxml_stream_new(MAX_LEN, NULL, NULL);
+  g_assert_cmpint(davxml_stream_feed(truncated_507_stream, truncated_507, strlen(truncated_507), NULL), ==,
+                  DAVXML_OK);
+  g_assert_cmpint(davxml_stream_finish(truncated_507_stream, &token, &truncated, NULL), ==, DAVXML_OK);
+  g_assert_cmpstr(token, ==, "http://example.com/ns/sync/1233");
+  g_assert_true(truncated);
+  davxml_stream_free(NULL);
+}
+
+/* Errors libxml2 raises without a parser context (a body in an encoding it
+ * cannot convert) print nothing, and whatever error handlers the caller
+ * had are in place afterwards. */
+static int caller_errors;
+static void caller_generic_error(void *ctx, const char *msg G_GNUC_UNUSED, ...) {
+  g_assert_true(ctx == &caller_errors);
+  caller_errors++;
+}
+
+/* The callback runs with the caller's handlers. */
+static gboolean check_handlers(DavResponse *resp G_GNUC_UNUSED, gpointer data) {
+  g_assert_true(xmlGenericError == caller_generic_error);
+  g_assert_true(xmlGenericErrorContext == &caller_errors);
+  (*(guint *)data)++;
+  return TRUE;
+}
+
+static void test_stream_silent(void) {
+  if (g_test_subprocess()) {
+    xmlSetGenericErrorFunc(&caller_errors, caller_generic_error);
+    guint calls = 0;
+    g_autoptr(DavStream) stream = davxml_stream_new(MAX_LEN, check_handlers, &calls);
+    g_assert_cmpint(davxml_stream_feed(stream, rfc4791_query, strlen(rfc4791_query), NULL), ==, DAVXML_OK);
+    g_assert_cmpint(davxml_stream_finish(stream, NULL, NULL, NULL), ==, DAVXML_OK);
+    g_assert_cmpuint(calls, ==, 2);
+    g_autoptr(GArray) bodies = all_bodies();
+    for (guint i = 0; i < bodies->len; i++) {
+      const Body *b = &g_array_index(bodies, Body, i);
+      g_autofree char *whole = whole_outcome(b->body, b->len, MAX_LEN);
+      g_autofree char *bytes = byte_outcome(b->body, b->len, MAX_LEN);
+      g_free(davxml_parse_error(b->body, b->len, MAX_LEN));
+    }
+    g_assert_true(xmlGenericError == caller_generic_error);
+    g_assert_true(xmlGenericErrorContext == &caller_errors);
+    g_assert_cmpint(caller_errors, ==, 0);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stdout("");
+  g_test_trap_assert_stderr("");
+}
+
 /* ---- DAV header ------------------------------------------------------------------ */
 
 static const struct {
@@ -871,6 +1544,8 @@ static void test_propfind_bodies(void) {
         {"count(/d:propfind/d:prop/d:supported-report-set)", "1"});
   PROBE("ctag", davxml_propfind_ctag(), {"count(/d:propfind/d:prop/*)", "2"},
         {"count(/d:propfind/d:prop/cs:getctag)", "1"}, {"count(/d:propfind/d:prop/d:sync-token)", "1"});
+  PROBE("getctag alone", davxml_propfind_getctag(), {"count(/d:propfind/d:prop/*)", "1"},
+        {"count(/d:propfind/d:prop/cs:getctag)", "1"});
 }
 
 #define Q "/c:calendar-query"
@@ -915,18 +1590,21 @@ static void test_multiget_bodies(void) {
 #define SC "/d:sync-collection"
 
 static void test_sync_collection_bodies(void) {
-  PROBE("sync initial", davxml_sync_collection(NULL, 0), {"count(" SC "/d:sync-token)", "1"},
+  PROBE("sync initial", davxml_sync_collection(NULL, 0, FALSE), {"count(" SC "/d:sync-token)", "1"},
         {"string(" SC "/d:sync-token)", ""}, {"count(" SC "/d:sync-token/node())", "0"},
         {"string(" SC "/d:sync-level)", "1"}, {"count(" SC "/d:limit)", "0"}, {"count(" SC "/d:prop/*)", "1"},
         {"count(" SC "/d:prop/d:getetag)", "1"}, {"local-name(" SC "/*[1])", "sync-token"},
         {"local-name(" SC "/*[2])", "sync-level"}, {"local-name(" SC "/*[3])", "prop"});
-  PROBE("sync empty token", davxml_sync_collection("", 0), {"count(" SC "/d:sync-token/node())", "0"});
-  PROBE("sync next", davxml_sync_collection("http://sabre.io/ns/sync/43?a=1&b=<2>", 250),
+  PROBE("sync empty token", davxml_sync_collection("", 0, FALSE), {"count(" SC "/d:sync-token/node())", "0"});
+  PROBE("sync next", davxml_sync_collection("http://sabre.io/ns/sync/43?a=1&b=<2>", 250, TRUE),
         {"string(" SC "/d:sync-token)", "http://sabre.io/ns/sync/43?a=1&b=<2>"},
         {"string(" SC "/d:limit/d:nresults)", "250"}, {"local-name(" SC "/*[1])", "sync-token"},
         {"local-name(" SC "/*[2])", "sync-level"}, {"local-name(" SC "/*[3])", "limit"},
         {"local-name(" SC "/*[4])", "prop"});
-  PROBE("sync max limit", davxml_sync_collection("t", G_MAXUINT), {"string(" SC "/d:limit/d:nresults)", "4294967295"});
+  PROBE("sync max limit", davxml_sync_collection("t", G_MAXUINT, FALSE), {"string(" SC "/d:limit/d:nresults)", "4294967295"});
+  PROBE("sync with data", davxml_sync_collection("t", 0, TRUE), {"count(" SC "/d:prop/*)", "2"},
+        {"count(" SC "/d:prop/d:getetag)", "1"}, {"count(" SC "/d:prop/c:calendar-data)", "1"});
+  PROBE("sync without data", davxml_sync_collection("t", 0, FALSE), {"count(" SC "/d:prop/c:calendar-data)", "0"});
 }
 
 int main(int argc, char **argv) {
@@ -937,6 +1615,19 @@ int main(int argc, char **argv) {
   g_test_add_func("/davxml/size-limit", test_size_limit);
   g_test_add_func("/davxml/refusals", test_refusals);
   g_test_add_func("/davxml/refusals-silent", test_refusals_silent);
+  g_test_add_func("/davxml/stream-splits", test_stream_splits);
+  g_test_add_func("/davxml/stream-utf16", test_stream_utf16);
+  g_test_add_func("/davxml/stream-encodings", test_stream_encodings);
+  g_test_add_func("/davxml/stream-big", test_stream_big);
+  g_test_add_func("/davxml/stream-cdata-line-ends", test_stream_cdata_line_ends);
+  g_test_add_func("/davxml/stream-prompt", test_stream_prompt);
+  g_test_add_func("/davxml/stream-stop", test_stream_stop);
+  g_test_add_func("/davxml/stream-cut-short", test_stream_cut_short);
+  g_test_add_func("/davxml/stream-doctype", test_stream_doctype);
+  g_test_add_func("/davxml/stream-too-large", test_stream_too_large);
+  g_test_add_func("/davxml/stream-value-caps", test_stream_value_caps);
+  g_test_add_func("/davxml/stream-steal", test_stream_steal);
+  g_test_add_func("/davxml/stream-silent", test_stream_silent);
   g_test_add_func("/davxml/error", test_error);
   g_test_add_func("/davxml/header", test_header);
   g_test_add_func("/davxml/propfind-bodies", test_propfind_bodies);
