@@ -75,6 +75,7 @@ typedef struct {
   CaldavReauth reauth;   /* may be NULL */
   gpointer reauth_data;
   gboolean quiet;        /* no progress output */
+  gboolean with_state;   /* discovery also reads each calendar's ctag and token (costly on some servers) */
 } CaldavClient;
 
 /* From a bare host, a principal, a home or a calendar URL to the list of

@@ -612,6 +612,7 @@ int cmd_discover(int argc, char **argv) {
     return EXIT_FAILED;
   }
   CaldavClient client = account_client(http, auth);
+  client.with_state = TRUE;
   g_autoptr(CaldavDiscovery) d = caldav_discover(&client, url, &error);
   auth_state_free(auth);
   if (!d) {

@@ -90,8 +90,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -582,11 +584,20 @@ GHashTable *store_etags(Store *s, gint64 calendar, GError **error) {
 
 typedef enum { OP_PUT, OP_BAD, OP_KEEP, OP_REMOVE } Op;
 
-/* One allocation: the struct, then href, etag and text, each NUL-terminated. */
+/* One allocation: the struct, then href, etag and text, each NUL-terminated.
+ *
+ * Memory stays flat whatever the size of the calendar: once a batch holds
+ * SPILL_AFTER bytes of iCalendar text, further texts go to an unlinked
+ * temporary file of its own (under $XDG_CACHE_HOME/diaryd, mode 0600) and
+ * are read back one at a time while the batch is applied.  When the file
+ * cannot be made or written, texts simply stay in memory. */
+#define SPILL_AFTER (1u << 20)
+
 typedef struct {
   guint8 op;
   gboolean done; /* applied, in the current store_apply() */
   gsize len;     /* of text */
+  guint64 off;   /* where the text is in the spill file, when text is NULL for a put */
   char *etag;    /* NULL or within this allocation */
   char *text;    /* the iCalendar text (put) or the error (bad); NULL or within this allocation */
   char href[];
@@ -598,6 +609,10 @@ struct StoreBatch {
   gboolean full, complete;
   GPtrArray *entries; /* of Entry* (g_free) */
   guint size;         /* puts + bads + removes */
+  gsize held;         /* bytes of text in memory */
+  FILE *spill;        /* NULL until texts spill */
+  guint64 spilled;    /* bytes written to it */
+  gboolean no_spill;  /* making the file failed once: stop trying */
   TokenOp token_op;
   char *token;
   char *ctag;
@@ -615,12 +630,56 @@ void store_batch_free(StoreBatch *b) {
   if (!b)
     return;
   g_ptr_array_unref(b->entries);
+  if (b->spill)
+    fclose(b->spill);
   g_free(b->token);
   g_free(b->ctag);
   g_free(b);
 }
 
+/* An unlinked file for spilled texts, or NULL. */
+static FILE *open_spill(void) {
+  g_autofree char *dir = g_build_filename(g_get_user_cache_dir(), "diaryd", NULL);
+  if (g_mkdir_with_parents(dir, 0700) != 0)
+    return NULL;
+  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    /* No O_TMPFILE on this file system: a named file, unlinked at once. */
+    g_autofree char *path = g_build_filename(dir, "batch-XXXXXX", NULL);
+    fd = g_mkstemp_full(path, O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return NULL;
+    g_unlink(path);
+  }
+  FILE *f = fdopen(fd, "w+");
+  if (!f)
+    close(fd);
+  return f;
+}
+
+/* Writes a put's text to the spill file; FALSE when it must stay in memory. */
+static gboolean spill_text(StoreBatch *b, const char *text, gsize len, guint64 *off) {
+  if (b->no_spill || b->held + len <= SPILL_AFTER)
+    return FALSE;
+  if (!b->spill && !(b->spill = open_spill())) {
+    b->no_spill = TRUE;
+    return FALSE;
+  }
+  if (len && fwrite(text, 1, len, b->spill) != len) {
+    /* What was written stays readable; this and later texts stay in memory. */
+    b->no_spill = TRUE;
+    return FALSE;
+  }
+  *off = b->spilled;
+  b->spilled += len;
+  return TRUE;
+}
+
 static void add_entry(StoreBatch *b, Op op, const char *href, const char *etag, const char *text, gsize len) {
+  guint64 off = 0;
+  gboolean spilled = op == OP_PUT && text && spill_text(b, text, len, &off);
+  if (spilled)
+    text = NULL;
   gsize hl = strlen(href) + 1, el = etag ? strlen(etag) + 1 : 0, tl = text ? len + 1 : 0;
   Entry *e = g_malloc(sizeof(Entry) + hl + el + tl);
   char *p = e->href;
@@ -629,6 +688,7 @@ static void add_entry(StoreBatch *b, Op op, const char *href, const char *etag, 
   e->op = op;
   e->done = FALSE;
   e->len = len;
+  e->off = off;
   e->etag = NULL;
   if (etag) {
     e->etag = memcpy(p, etag, el);
@@ -639,6 +699,7 @@ static void add_entry(StoreBatch *b, Op op, const char *href, const char *etag, 
     memcpy(p, text, len);
     p[len] = '\0';
     e->text = p;
+    b->held += len;
   }
   g_ptr_array_add(b->entries, e);
   if (op != OP_KEEP)
@@ -725,7 +786,30 @@ typedef struct {
   GHashTable *released; /* UIDs whose good object went in this batch (owned) */
   StoreResult res;
   guint written; /* object rows written, for the test hook */
+  GString *text; /* a spilled text read back: the entry being applied */
+  GString *other;/* ... and one looked at on the side (duplicate UIDs) */
 } Apply;
+
+/* The text of an entry: in memory, or read back from the spill file into
+ * `buf`.  NULL with an error when it cannot be read. */
+static const char *entry_text(const Apply *a, const Entry *e, GString *buf, GError **error) {
+  if (e->text || e->op != OP_PUT)
+    return e->text;
+  g_string_set_size(buf, e->len);
+  gsize done = 0;
+  while (done < e->len) {
+    ssize_t n = pread(fileno(a->b->spill), buf->str + done, e->len - done, (off_t)(e->off + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "reading back the sync's temporary file: %s",
+                  n < 0 ? g_strerror(errno) : "it is shorter than written");
+      return NULL;
+    }
+    done += (gsize)n;
+  }
+  return buf->str;
+}
 
 static void wrote_row(Apply *a) {
   a->written++;
@@ -865,11 +949,12 @@ static GPtrArray *unmentioned(Apply *a, GError **error) {
 }
 
 /* Whether a pending put will still carry `uid` once applied. */
-static gboolean keeps_uid(const Entry *e, const char *uid) {
+static gboolean keeps_uid(const Apply *a, const Entry *e, const char *uid) {
   if (e->op != OP_PUT)
     return FALSE;
   g_autoptr(CalObject) obj = NULL;
-  return calobj_scan(e->text, e->len, &obj, NULL) == CALOBJ_OK && strcmp(obj->uid, uid) == 0;
+  const char *text = entry_text(a, e, a->other, NULL);
+  return text && calobj_scan(text, e->len, &obj, NULL) == CALOBJ_OK && strcmp(obj->uid, uid) == 0;
 }
 
 /* Another href of the calendar that holds `uid` and keeps it: a good row,
@@ -889,7 +974,7 @@ static gboolean find_holder(Apply *a, const char *uid, const char *href, char **
   while ((rc = step(a->s, st, error)) == SQLITE_ROW) {
     const char *other = col_text(st, 0);
     const Entry *pending = g_hash_table_lookup(a->latest, other);
-    if (pending && !pending->done && (pending->op == OP_PUT || pending->op == OP_BAD) && !keeps_uid(pending, uid))
+    if (pending && !pending->done && (pending->op == OP_PUT || pending->op == OP_BAD) && !keeps_uid(a, pending, uid))
       continue;
     *holder = g_strdup(other);
     return TRUE;
@@ -898,17 +983,20 @@ static gboolean find_holder(Apply *a, const char *uid, const char *href, char **
 }
 
 /* Whether the stored row (etag, error, ical in columns 0, 2, 3) already is what `e` would write. */
-static gboolean same_as_stored(sqlite3_stmt *st, const Entry *e) {
+static gboolean same_as_stored(sqlite3_stmt *st, const Entry *e, const char *etext) {
   if (g_strcmp0(col_text(st, 0), e->etag) != 0)
     return FALSE;
   if (e->op == OP_BAD)
-    return sqlite3_column_type(st, 3) == SQLITE_NULL && g_strcmp0(col_text(st, 2), e->text) == 0;
+    return sqlite3_column_type(st, 3) == SQLITE_NULL && g_strcmp0(col_text(st, 2), etext) == 0;
   const void *text = sqlite3_column_blob(st, 3);
   gsize len = (gsize)sqlite3_column_bytes(st, 3);
-  return sqlite3_column_type(st, 3) != SQLITE_NULL && len == e->len && (len == 0 || memcmp(text, e->text, len) == 0);
+  return sqlite3_column_type(st, 3) != SQLITE_NULL && len == e->len && (len == 0 || memcmp(text, etext, len) == 0);
 }
 
 static gboolean put_object(Apply *a, Entry *e, GError **error) {
+  const char *etext = entry_text(a, e, a->text, error);
+  if (!etext)
+    return FALSE;
   gboolean found = FALSE, old_good = FALSE;
   g_autofree char *old_uid = NULL;
   g_autoptr(CalObject) old = NULL;
@@ -924,7 +1012,7 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
       return FALSE;
     if (rc == SQLITE_ROW) {
       found = TRUE;
-      if (same_as_stored(st, e)) {
+      if (same_as_stored(st, e, etext)) {
         a->res.unchanged++;
         return TRUE;
       }
@@ -941,10 +1029,10 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
   g_autoptr(CalObject) obj = NULL;
   g_autofree char *problem = NULL;
   if (e->op == OP_BAD) {
-    problem = g_strdup(e->text);
+    problem = g_strdup(etext);
   } else {
     g_autofree char *detail = NULL;
-    CalObjError ce = calobj_scan(e->text, e->len, &obj, &detail);
+    CalObjError ce = calobj_scan(etext, e->len, &obj, &detail);
     if (ce != CALOBJ_OK) {
       problem = detail ? g_steal_pointer(&detail) : g_strdup(scan_error_name(ce));
     } else {
@@ -970,7 +1058,7 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
   bind_str(up, 3, e->etag);
   bind_str(up, 4, uid);
   bind_str(up, 5, problem);
-  bind_text(up, 6, e->op == OP_PUT ? e->text : NULL, e->len);
+  bind_text(up, 6, e->op == OP_PUT ? etext : NULL, e->len);
   if (!run(a->s, up, error))
     return FALSE;
   wrote_row(a);
@@ -1144,6 +1232,15 @@ gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *
   LOCKED(s);
   Apply a = {.s = s, .b = batch, .cal = calendar, .now = g_get_real_time() / G_USEC_PER_SEC};
   a.res.problems = g_ptr_array_new_with_free_func(problem_free);
+  a.text = g_string_new(NULL);
+  a.other = g_string_new(NULL);
+  if (batch->spill && fflush(batch->spill) != 0) {
+    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "writing the sync's temporary file: %s", g_strerror(errno));
+    g_string_free(a.text, TRUE);
+    g_string_free(a.other, TRUE);
+    store_result_clear(&a.res);
+    return FALSE;
+  }
   a.latest = g_hash_table_new(g_str_hash, g_str_equal);
   a.released = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   gboolean ok = FALSE;
@@ -1155,6 +1252,8 @@ gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *
   }
   g_hash_table_unref(a.latest);
   g_hash_table_unref(a.released);
+  g_string_free(a.text, TRUE);
+  g_string_free(a.other, TRUE);
   if (!ok) {
     g_prefix_error(error, "applying a sync to calendar %" G_GINT64_FORMAT ": ", calendar);
     store_result_clear(&a.res);

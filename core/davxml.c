@@ -908,11 +908,11 @@ char *davxml_propfind_home(void) {
   return propfind(props, G_N_ELEMENTS(props));
 }
 
-char *davxml_propfind_calendars(void) {
-  static const char *const props[] = {"d:displayname",   "d:resourcetype", "x1:calendar-color",
-                                      "cs:getctag",      "d:sync-token",   "c:supported-calendar-component-set",
-                                      "d:supported-report-set"};
-  return propfind(props, G_N_ELEMENTS(props));
+char *davxml_propfind_calendars(gboolean with_state) {
+  static const char *const props[] = {"d:displayname", "d:resourcetype", "x1:calendar-color",
+                                      "c:supported-calendar-component-set", "d:supported-report-set",
+                                      "cs:getctag", "d:sync-token"};
+  return propfind(props, G_N_ELEMENTS(props) - (with_state ? 0 : 2));
 }
 
 char *davxml_propfind_ctag(void) {
@@ -922,6 +922,11 @@ char *davxml_propfind_ctag(void) {
 
 char *davxml_propfind_getctag(void) {
   static const char *const props[] = {"cs:getctag"};
+  return propfind(props, G_N_ELEMENTS(props));
+}
+
+char *davxml_propfind_sync_token(void) {
+  static const char *const props[] = {"d:sync-token"};
   return propfind(props, G_N_ELEMENTS(props));
 }
 

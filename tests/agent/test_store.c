@@ -597,6 +597,47 @@ static void test_bad_objects(Fx *fx, gconstpointer data) {
   g_assert_cmpuint(c2->bad, ==, 2);
 }
 
+/* Texts past the first megabyte of a batch wait in a temporary file: what
+ * is stored must be byte for byte what was put, duplicates found as usual. */
+typedef struct {
+  GHashTable *texts; /* href -> text put */
+  guint same;
+} Compare;
+
+static void compare_text(const StoreCalendar *cal, const char *href, const char *ical, gsize len, gpointer data) {
+  (void)cal;
+  Compare *c = data;
+  const char *want = g_hash_table_lookup(c->texts, href);
+  if (want && strlen(want) == len && memcmp(want, ical, len) == 0)
+    c->same++;
+}
+
+static void test_spilled_batch(Fx *fx, gconstpointer data) {
+  (void)data;
+  Compare c = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free), 0};
+  g_autoptr(StoreBatch) b = store_batch_new(TRUE, TRUE);
+  guint n = 4000; /* about 1.6 MB of text */
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *uid = g_strdup_printf("u%u@x", i);
+    g_autofree char *summary = g_strdup_printf("Event %u %0200u", i, i);
+    char *ics = simple(uid, summary);
+    char *href = g_strdup_printf("/w/%05u.ics", i);
+    put(b, href, "1", ics);
+    g_hash_table_insert(c.texts, href, ics);
+  }
+  /* The last one repeats the UID of one that was spilled too. */
+  put_simple(b, "/w/zz-dup.ics", "1", "u3999@x", "again");
+  g_auto(StoreResult) r = apply(fx->store, fx->cal, b);
+  EXPECT_COUNTS(r, n, 0, 0, 0, n);
+  g_assert_cmpuint(r.problems->len, ==, 1);
+  g_assert_cmpstr(((StoreProblem *)r.problems->pdata[0])->message, ==, "duplicate UID u3999@x (also at /w/03999.ics)");
+  g_autoptr(GError) error = NULL;
+  g_assert_true(store_foreach_object(fx->store, fx->cal, compare_text, &c, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(c.same, ==, n);
+  g_hash_table_unref(c.texts);
+}
+
 static void test_duplicate_uid(Fx *fx, gconstpointer data) {
   (void)data;
   g_autoptr(GError) error = NULL;
@@ -1328,6 +1369,7 @@ static void test_crash(Fx *fx, gconstpointer data) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
 #define FX(path, fn) g_test_add(path, Fx, NULL, fx_setup, fn, fx_teardown)
+  FX("/store/apply/spilled-batch", test_spilled_batch);
   FX("/store/open", test_open);
   FX("/store/open/newer-schema", test_newer_schema);
   FX("/store/open/migrate-empty", test_migrate_from_empty);

@@ -1536,7 +1536,11 @@ static void test_propfind_bodies(void) {
         {"count(/d:propfind/d:prop/d:current-user-principal)", "1"}, {"count(/d:propfind/d:prop/d:resourcetype)", "1"});
   PROBE("home", davxml_propfind_home(), {"count(/d:propfind/d:prop/*)", "1"},
         {"count(/d:propfind/d:prop/c:calendar-home-set)", "1"});
-  PROBE("calendars", davxml_propfind_calendars(), {"count(/d:propfind/d:prop/*)", "7"},
+  PROBE("calendars light", davxml_propfind_calendars(FALSE), {"count(/d:propfind/d:prop/*)", "5"},
+        {"count(/d:propfind/d:prop/cs:getctag)", "0"}, {"count(/d:propfind/d:prop/d:sync-token)", "0"});
+  PROBE("sync-token alone", davxml_propfind_sync_token(), {"count(/d:propfind/d:prop/*)", "1"},
+        {"count(/d:propfind/d:prop/d:sync-token)", "1"});
+  PROBE("calendars", davxml_propfind_calendars(TRUE), {"count(/d:propfind/d:prop/*)", "7"},
         {"count(/d:propfind/d:prop/d:displayname)", "1"}, {"count(/d:propfind/d:prop/d:resourcetype)", "1"},
         {"count(/d:propfind/d:prop/x1:calendar-color)", "1"}, {"count(/d:propfind/d:prop/cs:getctag)", "1"},
         {"count(/d:propfind/d:prop/d:sync-token)", "1"},
