@@ -21,7 +21,7 @@
 #define MULTIGET_FIRST 100
 #define MULTIGET_MAX 1000
 #define MULTIGET_SLOW_US (2 * G_USEC_PER_SEC)
-#define MAX_PAGES 10000
+#define MAX_PAGES 1000 /* 507 pages in one sync: Google's 230 a page makes 230,000 changes */
 
 G_DEFINE_QUARK(diaryd-caldav-error-quark, caldav_error)
 
@@ -54,8 +54,10 @@ void caldav_sync_stats_clear(CaldavSyncStats *stats) {
 /* ---- requests with retries ---------------------------------------------------- */
 
 /* Called before each attempt of a streamed request, so that a retry starts
- * from a clean parser. */
-typedef void (*AttemptReset)(gpointer data);
+ * from a clean parser; FALSE when the failed attempt already handed data on
+ * and the request cannot be repeated cleanly (the sync then fails, and the
+ * next one starts over). */
+typedef gboolean (*AttemptReset)(gpointer data);
 
 static gboolean is_status_retried(long status) { return status == 500 || status == 502 || status == 504; }
 
@@ -67,8 +69,12 @@ static gboolean send(CaldavClient *client, const HttpRequest *req, gboolean retr
   gboolean reauthed = FALSE;
   gint64 backoff = 1;
   for (int attempt = 1;; attempt++) {
-    if (reset)
-      reset(reset_data);
+    if (reset && !reset(reset_data)) {
+      g_autofree char *shown = http_url_for_display(req->url);
+      g_set_error(error, HTTP_ERROR, HTTP_ERROR_TEMPORARY, "%s %s: the reply broke off after data had arrived",
+                  req->method, shown);
+      return FALSE;
+    }
     g_autoptr(GError) local = NULL;
     if (requests)
       (*requests)++;
@@ -129,9 +135,9 @@ static gboolean send(CaldavClient *client, const HttpRequest *req, gboolean retr
 
 static void fail_status(GError **error, const char *method, const char *url, const HttpResponse *resp) {
   g_autofree char *shown = http_url_for_display(url);
-  int code = resp->status == 404 || resp->status == 410 ? CALDAV_ERROR_GONE
-             : resp->status == 403                      ? CALDAV_ERROR_AUTH
-                                                        : CALDAV_ERROR_SERVER;
+  /* A 403 refuses this resource, not the credentials: other calendars of
+   * the account still sync. */
+  int code = resp->status == 404 || resp->status == 410 ? CALDAV_ERROR_GONE : CALDAV_ERROR_SERVER;
   const char *why = resp->status == 404 || resp->status == 410 ? ": not found"
                     : resp->status == 403                      ? ": access refused"
                                                                : "";
@@ -140,7 +146,40 @@ static void fail_status(GError **error, const char *method, const char *url, con
 
 /* ---- hrefs ------------------------------------------------------------------------ */
 
-/* The absolute path of `href` resolved against `base`, or NULL. */
+/* A path in one spelling: percent-encoded characters that a path may hold
+ * as they are (unreserved, sub-delims, ':' and '@', RFC 3986 §3.3) are
+ * decoded, other escapes upper-cased.  Servers spell one href differently
+ * from one reply to the next ("a%40b.ics", "a@b.ics").  NULL for a path
+ * with an encoded NUL or a "." or ".." segment. */
+static char *normalise_path(const char *path) {
+  GString *out = g_string_sized_new(strlen(path));
+  for (const char *p = path; *p; p++) {
+    if (p[0] == '%' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+      int c = g_ascii_xdigit_value(p[1]) * 16 + g_ascii_xdigit_value(p[2]);
+      if (c && (g_ascii_isalnum(c) || strchr("-._~!$&'()*+,;=:@", c)))
+        g_string_append_c(out, (char)c);
+      else if (c)
+        g_string_append_printf(out, "%%%02X", c);
+      else
+        return g_string_free(out, TRUE), NULL;
+      p += 2;
+    } else {
+      g_string_append_c(out, *p);
+    }
+  }
+  g_auto(GStrv) segments = g_strsplit(out->str, "/", -1);
+  for (char **seg = segments; *seg; seg++)
+    if (!strcmp(*seg, ".") || !strcmp(*seg, ".."))
+      return g_string_free(out, TRUE), NULL;
+  return g_string_free(out, FALSE);
+}
+
+static int port_of(GUri *uri) {
+  int port = g_uri_get_port(uri);
+  return port > 0 ? port : !g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") ? 443 : 80;
+}
+
+/* The absolute path of `href` resolved against `base`, normalised, or NULL. */
 static char *href_path(const char *base, const char *href) {
   g_autofree char *url = http_resolve(base, href);
   if (!url)
@@ -148,7 +187,12 @@ static char *href_path(const char *base, const char *href) {
   g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
   if (!uri || !*g_uri_get_path(uri))
     return NULL;
-  return g_strdup(g_uri_get_path(uri));
+  /* A member on another host is not one of ours, whatever its path. */
+  g_autoptr(GUri) b = g_uri_parse(base, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  if (!b || !g_uri_get_host(uri) || !g_uri_get_host(b) || g_ascii_strcasecmp(g_uri_get_host(uri), g_uri_get_host(b)) ||
+      port_of(uri) != port_of(b))
+    return NULL;
+  return normalise_path(g_uri_get_path(uri));
 }
 
 static gboolean same_collection(const char *a, const char *b) {
@@ -184,7 +228,7 @@ static char *last_segment(const char *url) {
 static DavMultistatus *propfind(CaldavClient *client, const char *url, const char *depth, char *body,
                                 char **effective, GError **error) {
   g_autofree char *owned = body;
-  HttpRequest req = {.method = "PROPFIND", .url = url, .depth = depth, .body = owned};
+  HttpRequest req = {.method = "PROPFIND", .url = url, .depth = depth, .body = owned, .max_body = MAX_DISCOVERY_BODY};
   HttpResponse resp = {0};
   if (!send(client, &req, TRUE, NULL, NULL, NULL, &resp, error))
     return NULL;
@@ -394,10 +438,17 @@ typedef struct {
   char *token;
   gboolean truncated;
   gboolean no_5xx_retry; /* a 5xx is an answer, not a hiccup (a REPORT with a token) */
+  gboolean in_multiget;  /* members without data are left for GET */
+  guint attempt_members; /* members handed on by the current attempt */
+  guint members;         /* members of the collection listed, before any skipping */
+  guint outside;         /* ... of which outside it */
+  GHashTable *listed;    /* href -> etag as listed, for members fetched later */
 } Listing;
 
 static void listing_clear(Listing *l) {
   g_free(l->path);
+  if (l->listed)
+    g_hash_table_unref(l->listed);
   g_ptr_array_unref(l->to_fetch);
   g_hash_table_unref(l->seen);
   davxml_stream_free(l->stream);
@@ -414,15 +465,24 @@ static void note_progress(Listing *l) {
 /* One member of a listing or multiget. */
 static gboolean on_member(DavResponse *r, gpointer data) {
   Listing *l = data;
+  l->attempt_members++;
   g_autofree char *path = href_path(l->url, r->href);
-  if (!path || same_collection(path, l->path) || !g_str_has_prefix(path, l->path))
-    return TRUE; /* the collection itself (iCloud lists it), or something outside it */
+  if (path && same_collection(path, l->path))
+    return TRUE; /* the collection itself (iCloud lists it) */
+  l->members++;
+  if (!path || !g_str_has_prefix(path, l->path)) {
+    l->outside++; /* another host, another collection, or a path we refuse */
+    return TRUE;
+  }
   if (r->status == 404 || r->status == 410) {
-    store_batch_remove(l->batch, path);
+    if (!l->in_multiget)
+      store_batch_remove(l->batch, path);
     return TRUE;
   }
   if (r->status && (r->status < 200 || r->status >= 300))
     return TRUE;
+  if (l->in_multiget && !r->calendar_data)
+    return TRUE; /* left for GET */
   if (g_hash_table_contains(l->seen, path))
     return TRUE; /* listed twice (Zimbra): the first one counts */
   g_hash_table_add(l->seen, g_strdup(path));
@@ -444,16 +504,21 @@ static gboolean on_member(DavResponse *r, gpointer data) {
     l->fetched++;
     return TRUE;
   }
+  if (r->etag)
+    g_hash_table_insert(l->listed, g_strdup(path), g_strdup(r->etag));
   g_ptr_array_add(l->to_fetch, g_steal_pointer(&path));
   return TRUE;
 }
 
-static void reset_stream(gpointer data) {
+static gboolean reset_stream(gpointer data) {
   Listing *l = data;
+  if (l->attempt_members)
+    return FALSE;
   davxml_stream_free(l->stream);
   l->stream = davxml_stream_new(MAX_LISTING_BODY, on_member, l);
   l->xml_error = DAVXML_OK;
   g_clear_pointer(&l->xml_detail, g_free);
+  return TRUE;
 }
 
 static gboolean sink(const char *chunk, gsize len, gpointer data) {
@@ -482,6 +547,7 @@ static long report(CaldavClient *client, Listing *l, const char *depth, const ch
                    HttpResponse *resp, GError **error) {
   HttpRequest req = {.method = "REPORT", .url = l->url, .depth = depth, .body = body, .sink = sink, .sink_data = l};
   g_autoptr(GError) local = NULL;
+  l->attempt_members = 0;
   if (!send(client, &req, !l->no_5xx_retry, reset_stream, l, requests, resp, &local)) {
     if (l->xml_error != DAVXML_OK && g_error_matches(local, HTTP_ERROR, HTTP_ERROR_ABORTED)) {
       /* The parser stopped the transfer: its reason is the one to give. */
@@ -506,21 +572,33 @@ static gboolean get_one(CaldavClient *client, Listing *l, const char *href, guin
   g_autofree char *url = http_resolve(l->url, href);
   if (!url)
     return TRUE;
-  HttpRequest req = {.method = "GET", .url = url};
+  const char *listed_etag = g_hash_table_lookup(l->listed, href);
+  HttpRequest req = {.method = "GET", .url = url, .max_body = CALDAV_MAX_OBJECT};
   HttpResponse resp = {0};
-  if (!send(client, &req, TRUE, NULL, NULL, requests, &resp, error))
+  g_autoptr(GError) local = NULL;
+  if (!send(client, &req, TRUE, NULL, NULL, requests, &resp, &local)) {
+    if (g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TOO_LARGE)) {
+      g_autofree char *why = g_strdup_printf("larger than %u MB: not stored", CALDAV_MAX_OBJECT >> 20);
+      store_batch_bad(l->batch, href, listed_etag, why);
+      return TRUE;
+    }
+    g_propagate_error(error, g_steal_pointer(&local));
     return FALSE;
+  }
   if (resp.status == 404 || resp.status == 410) {
     store_batch_remove(l->batch, href); /* listed, then gone (Google lists such members) */
+  } else if (resp.status >= 500 || resp.status == 429 || resp.status == 408) {
+    /* Temporary: fail the sync rather than store a bad object for good;
+     * nothing is applied and the next sync asks again. */
+    fail_status(error, "GET", url, &resp);
+    http_response_clear(&resp);
+    return FALSE;
   } else if (resp.status != 200) {
     g_autofree char *why = g_strdup_printf("GET answered HTTP %ld", resp.status);
-    store_batch_bad(l->batch, href, NULL, why);
+    store_batch_bad(l->batch, href, listed_etag, why);
   } else {
     gsize len = resp.body ? resp.body->len : 0;
-    if (len > CALDAV_MAX_OBJECT)
-      store_batch_bad(l->batch, href, resp.etag, "too large: not stored");
-    else
-      store_batch_put(l->batch, href, resp.etag, resp.body ? resp.body->str : "", len);
+    store_batch_put(l->batch, href, resp.etag ? resp.etag : listed_etag, resp.body ? resp.body->str : "", len);
     l->fetched++;
   }
   http_response_clear(&resp);
@@ -534,6 +612,9 @@ static gboolean fetch_listed(CaldavClient *client, Listing *l, guint *requests, 
   l->to_fetch = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
   guint size = MULTIGET_FIRST;
+  gboolean was_no_5xx_retry = l->no_5xx_retry;
+  l->no_5xx_retry = FALSE;
+  l->in_multiget = TRUE;
   for (guint at = 0; at < pending->len;) {
     guint n = MIN(size, pending->len - at);
     const char *const *hrefs = (const char *const *)pending->pdata + at;
@@ -547,8 +628,10 @@ static gboolean fetch_listed(CaldavClient *client, Listing *l, guint *requests, 
     HttpResponse resp = {0};
     long status = report(client, l, "1", body, requests, &resp, error);
     http_response_clear(&resp);
-    if (status == 0)
+    if (status == 0) {
+      l->in_multiget = FALSE;
       return FALSE;
+    }
     if ((status == 413 || status == 507) && n > 1) {
       size = MAX(1, n / 2);
       continue;
@@ -569,6 +652,8 @@ static gboolean fetch_listed(CaldavClient *client, Listing *l, guint *requests, 
     else
       size = MAX(MULTIGET_FIRST / 4, size / 2);
   }
+  l->in_multiget = FALSE;
+  l->no_5xx_retry = was_no_5xx_retry;
   for (guint i = 0; i < missing->len; i++)
     if (!get_one(client, l, g_ptr_array_index(missing, i), requests, error))
       return FALSE;
@@ -631,10 +716,22 @@ static ScResult sync_collection(CaldavClient *client, Listing *l, const char *to
                   "REPORT sync-collection %s: the reply has no sync-token", shown);
       return SC_FAILED;
     }
+    if (l->truncated && current && !strcmp(current, l->token)) {
+      g_autofree char *shown = http_url_for_display(l->url);
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL,
+                  "REPORT sync-collection %s: a truncated reply (507) gave back the token it was sent", shown);
+      return SC_FAILED;
+    }
     g_free(current);
     current = g_strdup(l->token);
     if (!l->truncated)
       break;
+    if (page == MAX_PAGES - 1) {
+      g_autofree char *shown = http_url_for_display(l->url);
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "REPORT sync-collection %s: more than %d pages (507)",
+                  shown, MAX_PAGES);
+      return SC_FAILED;
+    }
   }
   if (l->to_fetch->len && !fetch_listed(client, l, &stats->requests, error))
     return SC_FAILED;
@@ -657,6 +754,13 @@ static gboolean query_all(CaldavClient *client, Listing *l, CaldavSyncStats *sta
     return FALSE;
   }
   http_response_clear(&resp);
+  if (l->truncated) {
+    /* A listing cut short must not be applied as the whole collection. */
+    g_autofree char *shown = http_url_for_display(l->url);
+    g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL,
+                "REPORT calendar-query %s: the server cut the listing short (507)", shown);
+    return FALSE;
+  }
   return !l->to_fetch->len || fetch_listed(client, l, &stats->requests, error);
 }
 
@@ -720,6 +824,7 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
     Listing l = {.url = cal->url, .path = g_strdup(path), .batch = batch, .etags = etags, .full = !incremental,
                  .to_fetch = g_ptr_array_new_with_free_func(g_free),
                  .seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                 .listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
                  .progress = progress, .progress_data = progress_data};
     gboolean ok = FALSE;
     if (incremental) {
@@ -744,7 +849,7 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
        *     (Radicale, 10,000 events: 0.45 s against 1.1 s). */
       ok = collection_state(client, cal->url, TRUE, stats, NULL, &state_token, error) &&
            query_all(client, &l, stats, error);
-      stats->method = state_token ? "sync-collection" : "calendar-query";
+      stats->method = "calendar-query";
       if (ok) {
         if (state_token)
           store_batch_set_token(batch, state_token, NULL);
@@ -753,6 +858,13 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
       }
     }
     stats->fetched += l.fetched;
+    if (ok && !incremental && l.members && l.outside == l.members) {
+      /* Every member was refused as outside the collection: applying that
+       * as the whole collection would empty it. */
+      g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL,
+                  "the server listed %u members of %s, none inside it: nothing applied", l.members, cal->url);
+      ok = FALSE;
+    }
     listing_clear(&l);
     if (!ok)
       return FALSE;

@@ -3,21 +3,26 @@
  * calendar-multiget path for servers without it).
  *
  * How a calendar is synced (the cheapest request each server allows):
+ * - With a stored ctag: a PROPFIND of it (Depth 0); unchanged → done.
  * - With a stored sync token: one sync-collection REPORT asking for
- *   getetag and calendar-data; pages truncated with 507 are followed;
- *   members the server lists without data are fetched with multiget.  A
- *   refused token (403/409 DAV:valid-sync-token, 412, Nextcloud's 418)
- *   starts one full resync, not an error.
- * - Without a token: the same REPORT with an empty token lists the whole
- *   collection (the initial sync).  A server that does not know the report
- *   gets the ctag path: PROPFIND of the ctag (unchanged → done), then a
- *   calendar-query (with data when nothing is stored yet, else etags and a
- *   multiget of what changed).
+ *   getetag and calendar-data; pages truncated with 507 are followed (a
+ *   page that gives back the token it was sent, or more than 1,000 pages,
+ *   fail the sync); members the server lists without data are fetched with
+ *   multiget.  A refused token (403/409 DAV:valid-sync-token, 412,
+ *   Nextcloud's 418, Xandikos' 500) starts one full listing, not an error.
+ * - Without a token (a first sync, a refused one, a server without the
+ *   report): a PROPFIND of the token, then one calendar-query (with data
+ *   when nothing is stored, else etags and a multiget of what changed).  A
+ *   listing cut short (507) is never applied as the whole collection.
  * - Multigets go in batches that grow while the server answers quickly and
- *   shrink on 413, 507 and timeouts; hrefs a server drops from a multiget
- *   are fetched one by one.
+ *   shrink on 413 and 507; hrefs a server drops from a multiget, or sends
+ *   without data, are fetched one by one.  A GET that fails for a while
+ *   (5xx, 429) fails the sync; other refusals store the object as bad.
+ * - Hrefs are normalised (percent-encoding) and must lie inside the
+ *   collection, on its host.
  * Everything learnt is applied to the store in one transaction at the end,
- * so an interrupted sync leaves the previous state.
+ * so an interrupted sync leaves the previous state; a reply that broke off
+ * after members arrived is not retried within the sync.
  *
  * Failures: 401/403 are not retried (servers lock accounts); 429 and 503
  * wait for Retry-After (up to CALDAV_MAX_WAIT, else the sync fails saying

@@ -196,6 +196,8 @@ static gpointer worker(gpointer data) {
     if (auth->refused) {
       job->error = g_strdup(auth->refused);
     } else {
+      /* (A job that is refused here keeps its own message; the first one
+       * shows the server's answer.) */
       if (!holding)
         g_mutex_unlock(&auth->gate);
       Http *http = g_hash_table_lookup(clients, auth);
@@ -211,9 +213,12 @@ static gpointer worker(gpointer data) {
       if (!job->ok)
         job->error = g_strdup(error ? error->message : "failed");
       if (holding) {
+        /* Refused: a 401, or no credentials to send (OAuth).  Verified: the
+         * server answered something else.  A network failure proves
+         * neither: the next job asks again, still alone. */
         if (!http || g_error_matches(error, CALDAV_ERROR, CALDAV_ERROR_AUTH))
-          auth->refused = g_strdup(job->error);
-        else
+          auth->refused = g_strdup_printf("not tried: %s", job->error);
+        else if (job->ok || (error && error->domain == CALDAV_ERROR))
           auth->verified = TRUE;
       }
     }
@@ -240,14 +245,13 @@ static void draw_progress(Work *w, gboolean last) {
 static void run_jobs(Work *w, guint jobs, gboolean progress) {
   guint n = MIN(jobs, w->jobs->len);
   g_autoptr(GPtrArray) threads = g_ptr_array_new();
-  for (guint i = 0; i + 1 < n; i++)
+  /* Without a progress line the main thread is one of the workers; with
+   * one, it draws while n others work. */
+  for (guint i = 0; i + (progress ? 0 : 1) < n; i++)
     g_ptr_array_add(threads, g_thread_new("sync", worker, w));
   if (!progress) {
     worker(w);
   } else {
-    /* The main thread draws while the others work. */
-    if (n == 1 || threads->len == 0)
-      g_ptr_array_add(threads, g_thread_new("sync", worker, w));
     while (g_atomic_int_get(&w->done) < (gint)w->jobs->len) {
       draw_progress(w, FALSE);
       g_usleep(100000);
@@ -272,6 +276,14 @@ static gboolean is_selected(char **selection, const char *account, const char *c
       return TRUE;
   }
   return FALSE;
+}
+
+static gboolean same_origin(const char *a, const char *b) {
+  g_autoptr(GUri) x = g_uri_parse(a, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  g_autoptr(GUri) y = g_uri_parse(b, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  return x && y && g_uri_get_host(x) && g_uri_get_host(y) &&
+         !g_ascii_strcasecmp(g_uri_get_scheme(x), g_uri_get_scheme(y)) &&
+         !g_ascii_strcasecmp(g_uri_get_host(x), g_uri_get_host(y)) && g_uri_get_port(x) == g_uri_get_port(y);
 }
 
 /* Updates the store's calendars of `account` from the server when due.
@@ -320,14 +332,20 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
   /* Calendars no longer wanted, or gone from the server, leave the store;
    * one the server merely did not list this time stays. */
   g_autoptr(GPtrArray) stored = store_calendars(store, account->name, &error);
-  for (guint i = 0; stored && i < stored->len; i++) {
+  if (!stored) {
+    cli_say(out_err, "%s", error->message);
+    return FALSE;
+  }
+  for (guint i = 0; i < stored->len; i++) {
     StoreCalendar *sc = g_ptr_array_index(stored, i);
     if (g_hash_table_contains(wanted, sc->url))
       continue;
     gboolean listed = FALSE;
     for (guint j = 0; j < d->calendars->len && !listed; j++)
       listed = !strcmp(((CaldavCalendar *)g_ptr_array_index(d->calendars, j))->url, sc->url);
-    if (listed || !caldav_exists(&client, sc->url)) {
+    /* Deselected, on a server the account no longer points at (its
+     * credentials are not sent there to ask), or gone. */
+    if (listed || !same_origin(sc->url, account->url) || !caldav_exists(&client, sc->url)) {
       if (!store_calendar_remove(store, sc->id, &error)) {
         cli_say(out_err, "%s", error->message);
         return FALSE;
@@ -595,10 +613,22 @@ int cmd_discover(int argc, char **argv) {
       }
       adhoc.password_command = argv_cmd;
     }
+    if (username && !password_command) {
+      fprintf(stderr, "diaryd: --username needs --password-command (or use --account NAME)\n");
+      return EXIT_USAGE;
+    }
     if (username)
       adhoc.auth = ACCOUNT_AUTH_BASIC;
   }
   const char *url = argc == 2 ? argv[1] : account->url;
+  /* Credentials go to the URL being discovered, nowhere else. */
+  adhoc.url = (char *)url;
+  Account with_url;
+  if (account != &adhoc) {
+    with_url = *account;
+    with_url.url = (char *)url;
+    account = &with_url;
+  }
   g_autoptr(GError) error = NULL;
   AccountAuthState *auth = account_auth(account, verbose ? stderr : NULL, &error);
   if (!auth) {
@@ -710,7 +740,7 @@ int cmd_journal(int argc, char **argv) {
     for (guint i = 0; i < rows->len; i++) {
       StoreChange *c = g_ptr_array_index(rows, i);
       after = c->seq;
-      const char *label = c->label;
+      g_autofree char *label = valid_utf8(c->label ? c->label : "?");
       if (json) {
         g_autofree char *uid = valid_utf8(c->uid), *rid = valid_utf8(c->recurrence_id), *href = valid_utf8(c->href);
         const char *slash = strchr(label, '/');

@@ -48,7 +48,8 @@ struct Http {
   HttpAuthKind auth;
   char *user;
   char *secret;
-  GUri *auth_origin; /* NULL: no limit */
+  GUri *auth_origin;
+  gboolean auth_limited; /* credentials only to auth_origin (none when it is NULL) */
 };
 
 static void global_init(void) {
@@ -95,7 +96,8 @@ void http_free(Http *http) {
 void http_limit_auth(Http *http, const char *url) {
   if (http->auth_origin)
     g_uri_unref(http->auth_origin);
-  http->auth_origin = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  http->auth_origin = url ? g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL) : NULL;
+  http->auth_limited = TRUE; /* an unreadable URL sends credentials nowhere */
 }
 
 static int port_of(GUri *uri) {
@@ -104,17 +106,24 @@ static int port_of(GUri *uri) {
 }
 
 /* The parent domain of a DNS name ("icloud.com" for "caldav.icloud.com"),
- * when it keeps two labels or more; NULL for addresses. */
+ * when it keeps two labels or more; NULL for addresses.  Without a public
+ * suffix list, parents under two-letter top-level domains are refused:
+ * that is where two-label suffixes live (co.uk, com.au, github.io). */
 static const char *parent_domain(const char *host) {
   if (!host || strchr(host, ':') || g_hostname_is_ip_address(host))
     return NULL;
   const char *dot = strchr(host, '.');
-  return dot && strchr(dot + 1, '.') ? dot + 1 : NULL;
+  if (!dot || !strchr(dot + 1, '.'))
+    return NULL;
+  const char *tld = strrchr(host, '.') + 1;
+  return strlen(tld) > 2 ? dot + 1 : NULL;
 }
 
 static gboolean may_send_auth(const Http *http, const char *url) {
-  if (!http->auth_origin)
+  if (!http->auth_limited)
     return TRUE;
+  if (!http->auth_origin)
+    return FALSE;
   g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
   if (!uri || !g_uri_get_host(uri))
     return FALSE;
@@ -224,6 +233,7 @@ typedef struct {
   gboolean sink_refused;
   gboolean sinking; /* decided at the first body byte of the final response */
   gboolean decided;
+  gsize max_body; /* the request's cap */
 } Transfer;
 
 static char *header_value(const char *line, gsize len, const char *name) {
@@ -295,7 +305,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
   t->received += len;
   /* An error reply to a streamed request is kept for the message, so it
    * gets a smaller cap. */
-  if (t->received > t->http->max_body || (t->req->sink && !t->sinking && t->received > MAX_ERROR_BODY)) {
+  if (t->received > t->max_body || (t->req->sink && !t->sinking && t->received > MAX_ERROR_BODY)) {
     t->too_large = TRUE;
     return CURL_WRITEFUNC_ERROR;
   }
@@ -310,6 +320,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
     t->resp->body = g_string_sized_new(MIN(len, 1 << 16));
   g_string_append_len(t->resp->body, data, len);
   return len;
+}
+
+/* Whether a trace line mentions a secret header anywhere: libcurl 7.88
+ * logs HTTP/2 request headers as text ("h2h3 [authorization: Basic ...]"). */
+static gboolean mentions_secret(const char *line, gsize len) {
+  static const char *const names[] = {"authorization", "cookie"};
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    gsize n = strlen(names[i]);
+    for (gsize at = 0; at + n <= len; at++)
+      if (g_ascii_strncasecmp(line + at, names[i], n) == 0)
+        return TRUE;
+  }
+  return FALSE;
 }
 
 /* Headers whose values must never be shown. */
@@ -344,6 +367,8 @@ static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, v
       if (is_secret_header(p, n)) {
         const char *colon = memchr(p, ':', n);
         fprintf(http->verbose, "diaryd: http %s%.*s: (hidden)\n", prefix, (int)(colon - p), p);
+      } else if (mentions_secret(p, n)) {
+        fprintf(http->verbose, "diaryd: http %s(a line naming a secret header, hidden)\n", prefix);
       } else {
         g_autofree char *line = g_strndup(p, n);
         for (char *c = line; *c; c++)
@@ -377,7 +402,8 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
     return FALSE;
   }
 
-  Transfer t = {.http = http, .req = req, .resp = resp};
+  Transfer t = {.http = http, .req = req, .resp = resp,
+                .max_body = req->max_body && req->max_body < http->max_body ? req->max_body : http->max_body};
   char errbuf[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(e, CURLOPT_URL, req->url);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
@@ -394,6 +420,7 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)LOW_SPEED_TIME_S);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(req->timeout_s ? req->timeout_s : HTTP_DEFAULT_TIMEOUT_S));
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(e, CURLOPT_USERAGENT, http->user_agent);
@@ -458,8 +485,8 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
     g_autofree char *detail = NULL;
     if (t.too_large) {
       code = HTTP_ERROR_TOO_LARGE;
-      detail = g_strdup_printf("the reply is larger than %" G_GSIZE_FORMAT " MB: refused",
-                               (req->sink && !t.sinking ? MAX_ERROR_BODY : http->max_body) >> 20);
+      g_autofree char *limit = g_format_size(req->sink && !t.sinking ? MAX_ERROR_BODY : t.max_body);
+      detail = g_strdup_printf("the reply is larger than %s: refused", limit);
       why = detail;
     } else if (t.sink_refused) {
       code = HTTP_ERROR_ABORTED;

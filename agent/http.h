@@ -8,7 +8,8 @@
  *   http already, for servers on the loopback); credentials are never sent
  *   to a host other than the one the request was addressed to.
  * - Connect timeout 20 s; a transfer that moves under 1 byte/s for 60 s is
- *   abandoned; a response body is capped (counted as it arrives, whatever
+ *   abandoned, and so is one that lasts longer than its deadline (10 min by
+ *   default); a response body is capped (counted as it arrives, whatever
  *   Content-Length says).
  * - gzip/deflate/brotli accepted; HTTP/2 used when the server offers it.
  * - Verbose output (--verbose) never shows Authorization, Cookie or
@@ -35,6 +36,7 @@ typedef enum {
 } HttpErrorCode;
 
 #define HTTP_DEFAULT_MAX_BODY (256u * 1024 * 1024)
+#define HTTP_DEFAULT_TIMEOUT_S 600 /* a server trickling a reply cannot hold a sync longer */
 
 typedef enum { HTTP_AUTH_NONE, HTTP_AUTH_BASIC, HTTP_AUTH_DIGEST, HTTP_AUTH_BEARER } HttpAuthKind;
 
@@ -56,7 +58,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Http, http_free)
 void http_set_auth(Http *http, HttpAuthKind kind, const char *user, const char *secret);
 
 /* Credentials go only to requests for this URL's origin (scheme, host,
- * port).  A password may also go to https hosts in the same domain (the
+ * port); NULL or an unreadable URL: to none.  A password may also go to https hosts in the same domain (the
  * host without its first label, when that keeps at least two labels:
  * caldav.icloud.com sends clients on to p42-caldav.icloud.com); a bearer
  * token never does.  Without a call, credentials go wherever the requests
@@ -77,6 +79,8 @@ typedef struct {
   const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
   gboolean no_redirects;    /* do not follow 3xx (the response carries Location) */
   gboolean no_auth;         /* send no credentials (token endpoints) */
+  gsize max_body;           /* 0 = the Http's cap; else the smaller of the two */
+  guint timeout_s;          /* the whole transfer; 0 = HTTP_DEFAULT_TIMEOUT_S */
   HttpSink sink;
   gpointer sink_data;
 } HttpRequest;

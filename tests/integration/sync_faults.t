@@ -88,8 +88,8 @@ t "baseline: sync exits 0" expect_rc base 0
 t "baseline: Work 5 added, Personal 2 added (discovered from the bare URL)" json "$TMP/base.out" "$SYNCPY
 shape(d)
 assert labels(d) == ['sam/Personal', 'sam/Work'], labels(d)
-synced(d, 'sam/Work', 5, 0, 0, 0, 5, 'sync-collection')
-synced(d, 'sam/Personal', 2, 0, 0, 0, 2, 'sync-collection')
+synced(d, 'sam/Work', 5, 0, 0, 0, 5, 'calendar-query')
+synced(d, 'sam/Personal', 2, 0, 0, 0, 2, 'calendar-query')
 assert cal(d, 'sam/Work')['url'] == '$A_URL$WORKP', cal(d, 'sam/Work')['url']
 "
 run base2 sync --json

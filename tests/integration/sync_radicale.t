@@ -93,11 +93,11 @@ t "discover with no URL: exits 2 (usage)" expect_rc discusage 2
 # ---- the first sync ------------------------------------------------------------------
 run sync1 sync --json
 t "first sync: exits 0" expect_rc sync1 0
-t "first sync --json: Work 9 added, Personal 2 added, by sync-collection" json "$TMP/sync1.out" "$SYNCPY
+t "first sync --json: Work 9 added, Personal 2 added, listed by calendar-query" json "$TMP/sync1.out" "$SYNCPY
 shape(d)
 assert labels(d) == ['office/Personal', 'office/Work'], labels(d)
-w = synced(d, 'office/Work', 9, 0, 0, 0, 9, 'sync-collection')
-p = synced(d, 'office/Personal', 2, 0, 0, 0, 2, 'sync-collection')
+w = synced(d, 'office/Work', 9, 0, 0, 0, 9, 'calendar-query')
+p = synced(d, 'office/Personal', 2, 0, 0, 0, 2, 'calendar-query')
 assert w['url'] == '$WORK' and p['url'] == '$PERSONAL', (w['url'], p['url'])
 assert w['problems'] == [] and p['problems'] == []
 "
@@ -238,7 +238,7 @@ t "Radicale refused the old token once" \
   test "$(log_since "$RADICALE_LOG" "$MARK" | grep -c 'invalid sync token')" = 1
 t "after the full resync: Work 1 modified, nothing added or removed again" json "$TMP/sync4.out" "$SYNCPY
 shape(d)
-synced(d, 'office/Work', 0, 1, 0, 0, 9, 'sync-collection')
+synced(d, 'office/Work', 0, 1, 0, 0, 9, 'calendar-query')
 unchanged(d, 'office/Personal', 2)
 "
 run j4 journal --json

@@ -111,8 +111,8 @@ t "first sync: exits 0" expect_rc sync1 0
 t "first sync --json: calendar 11 added; Team 2 added, 1 bad (3 objects)" json "$TMP/sync1.out" "$SYNCPY
 shape(d)
 assert labels(d) == ['lab/Team', 'lab/calendar'], labels(d)
-synced(d, 'lab/calendar', 11, 0, 0, 0, 11, 'sync-collection')
-t = synced(d, 'lab/Team', 2, 0, 0, 1, 3, 'sync-collection')
+synced(d, 'lab/calendar', 11, 0, 0, 0, 11, 'calendar-query')
+t = synced(d, 'lab/Team', 2, 0, 0, 1, 3, 'calendar-query')
 assert t['url'] == '$TEAM', t['url']
 assert len(t['problems']) == 1 and t['problems'][0]['href'].endswith('/user/calendars/team/dup.ics'), t['problems']
 assert t['problems'][0]['error'], t['problems']
