@@ -6,6 +6,13 @@
 
 #include "report.h"
 
+GOptionContext *cli_context(const char *params, const char *summary, const GOptionEntry *entries) {
+  GOptionContext *ctx = g_option_context_new(params);
+  g_option_context_set_summary(ctx, summary);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  return ctx;
+}
+
 int cli_parse(GOptionContext *ctx, int *argc, char ***argv) {
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(ctx, argc, argv, &error)) {

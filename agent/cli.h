@@ -9,6 +9,10 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 
+/* An option context for a subcommand: its parameters, summary and
+ * options. */
+GOptionContext *cli_context(const char *params, const char *summary, const GOptionEntry *entries);
+
 /* Parses, or prints the error with a pointer to --help and returns
  * EXIT_USAGE. */
 int cli_parse(GOptionContext *ctx, int *argc, char ***argv);

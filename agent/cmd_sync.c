@@ -361,24 +361,6 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
 
 /* ---- sync: output ------------------------------------------------------------------------ */
 
-static void json_string(GString *out, const char *s) {
-  if (!s) {
-    g_string_append(out, "null");
-    return;
-  }
-  g_string_append_c(out, '"');
-  for (const char *p = s; *p; p++) {
-    guchar c = (guchar)*p;
-    if (c == '"' || c == '\\')
-      g_string_append_printf(out, "\\%c", c);
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\u%04x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  g_string_append_c(out, '"');
-}
-
 static char *valid_utf8(const char *s) { return s ? g_utf8_make_valid(s, -1) : NULL; }
 
 static void job_json(GString *out, const Job *job) {
@@ -386,27 +368,27 @@ static void job_json(GString *out, const Job *job) {
   gboolean unchanged = job->ok && r->added + r->modified + r->removed == 0 && (!r->problems || !r->problems->len);
   g_autofree char *name = valid_utf8(job->cal->name), *err = valid_utf8(job->error);
   g_string_append(out, "{\"account\":");
-  json_string(out, job->cal->account);
+  report_append_json_string(out, job->cal->account);
   g_string_append(out, ",\"calendar\":");
-  json_string(out, name);
+  report_append_json_string(out, name);
   g_string_append(out, ",\"url\":");
-  json_string(out, job->cal->url);
+  report_append_json_string(out, job->cal->url);
   g_string_append_printf(out, ",\"status\":\"%s\"", !job->ok ? "failed" : unchanged ? "unchanged" : "synced");
   g_string_append_printf(out, ",\"added\":%u,\"modified\":%u,\"removed\":%u,\"bad\":%u,\"objects\":%u",
                          r->added, r->modified, r->removed, r->problems ? r->problems->len : 0, job->objects);
   g_string_append(out, ",\"method\":");
-  json_string(out, job->stats.method);
+  report_append_json_string(out, job->stats.method);
   g_string_append_printf(out, ",\"requests\":%u,\"resynced\":%s,\"seconds\":%.3f,\"error\":", job->stats.requests,
                          job->stats.resynced ? "true" : "false", job->seconds);
-  json_string(out, err);
+  report_append_json_string(out, err);
   g_string_append(out, ",\"problems\":[");
   for (guint i = 0; r->problems && i < r->problems->len; i++) {
     StoreProblem *p = g_ptr_array_index(r->problems, i);
     g_autofree char *href = valid_utf8(p->href), *msg = valid_utf8(p->message);
     g_string_append(out, i ? ",{\"href\":" : "{\"href\":");
-    json_string(out, href);
+    report_append_json_string(out, href);
     g_string_append(out, ",\"error\":");
-    json_string(out, msg);
+    report_append_json_string(out, msg);
     g_string_append_c(out, '}');
   }
   g_string_append(out, "]}");
@@ -446,10 +428,8 @@ int cmd_sync(int argc, char **argv) {
       {"discover", 0, 0, G_OPTION_ARG_NONE, &discover, "Look for added or removed calendars first", NULL},
       {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Calendars synced at once (default 4)", "N"},
       {NULL}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new("[ACCOUNT[/CALENDAR]...]");
-  g_option_context_set_summary(ctx, "Mirror the configured CalDAV calendars into the local store.\n"
-                                    "Prints one line per calendar; exit 1 when a calendar failed.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GOptionContext) ctx = cli_context("[ACCOUNT[/CALENDAR]...]", "Mirror the configured CalDAV calendars into the local store.\n"
+                                    "Prints one line per calendar; exit 1 when a calendar failed.", entries);
   int rc = cli_parse(ctx, &argc, &argv);
   if (rc)
     return rc;
@@ -577,10 +557,8 @@ int cmd_discover(int argc, char **argv) {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Machine-readable output", NULL},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Trace HTTP headers on stderr (credentials hidden)", NULL},
       {NULL}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new("[URL]");
-  g_option_context_set_summary(ctx, "Find the calendars behind a CalDAV URL: a bare host (RFC 6764), a principal,\n"
-                                    "a calendar home or a calendar.  With --account, the URL defaults to the account's.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GOptionContext) ctx = cli_context("[URL]", "Find the calendars behind a CalDAV URL: a bare host (RFC 6764), a principal,\n"
+                                    "a calendar home or a calendar.  With --account, the URL defaults to the account's.", entries);
   int rc = cli_parse(ctx, &argc, &argv);
   if (rc)
     return rc;
@@ -652,29 +630,29 @@ int cmd_discover(int argc, char **argv) {
   g_autoptr(GString) out = g_string_new(NULL);
   if (json) {
     g_string_append(out, "{\"principal\":");
-    json_string(out, d->principal);
+    report_append_json_string(out, d->principal);
     g_string_append(out, ",\"home\":[");
     for (guint i = 0; i < d->homes->len; i++) {
       if (i)
         g_string_append_c(out, ',');
-      json_string(out, g_ptr_array_index(d->homes, i));
+      report_append_json_string(out, g_ptr_array_index(d->homes, i));
     }
     g_string_append(out, "],\"calendars\":[");
     for (guint i = 0; i < d->calendars->len; i++) {
       CaldavCalendar *c = g_ptr_array_index(d->calendars, i);
       g_autofree char *name = valid_utf8(c->name), *ctag = valid_utf8(c->ctag), *tok = valid_utf8(c->sync_token);
       g_string_append(out, i ? ",{\"name\":" : "{\"name\":");
-      json_string(out, name);
+      report_append_json_string(out, name);
       g_string_append(out, ",\"url\":");
-      json_string(out, c->url);
+      report_append_json_string(out, c->url);
       g_string_append(out, ",\"color\":");
-      json_string(out, c->color);
+      report_append_json_string(out, c->color);
       g_string_append(out, ",\"components\":[");
       components_text(out, c->components, ",", TRUE);
       g_string_append(out, "],\"ctag\":");
-      json_string(out, ctag);
+      report_append_json_string(out, ctag);
       g_string_append(out, ",\"sync_token\":");
-      json_string(out, tok);
+      report_append_json_string(out, tok);
       g_string_append_printf(out, ",\"sync_collection\":%s}", c->sync_collection ? "true" : "false");
     }
     g_string_append(out, "]}\n");
@@ -712,10 +690,8 @@ int cmd_journal(int argc, char **argv) {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Machine-readable output", NULL},
       {"after", 0, 0, G_OPTION_ARG_INT64, &after, "Only changes after this sequence number", "SEQ"},
       {NULL}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
-  g_option_context_set_summary(ctx, "Show the change journal: what each sync added, modified or removed, per\n"
-                                    "appointment (UID) and occurrence (RECURRENCE-ID).");
-  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GOptionContext) ctx = cli_context(NULL, "Show the change journal: what each sync added, modified or removed, per\n"
+                                    "appointment (UID) and occurrence (RECURRENCE-ID).", entries);
   int rc = cli_parse(ctx, &argc, &argv);
   if (rc)
     return rc;
@@ -746,21 +722,21 @@ int cmd_journal(int argc, char **argv) {
         const char *slash = strchr(label, '/');
         g_autofree char *account = g_strndup(label, slash ? (gsize)(slash - label) : strlen(label));
         g_string_append_printf(out, "%s{\"seq\":%" G_GINT64_FORMAT ",\"account\":", first ? "" : ",", c->seq);
-        json_string(out, account);
+        report_append_json_string(out, account);
         g_string_append(out, ",\"calendar\":");
-        json_string(out, slash ? slash + 1 : label);
+        report_append_json_string(out, slash ? slash + 1 : label);
         g_string_append(out, ",\"href\":");
-        json_string(out, href);
+        report_append_json_string(out, href);
         g_string_append_printf(out, ",\"kind\":\"%s\",\"uid\":", calchange_kind_name(c->kind));
-        json_string(out, uid);
+        report_append_json_string(out, uid);
         g_string_append(out, ",\"recurrence_id\":");
-        json_string(out, rid);
+        report_append_json_string(out, rid);
         g_string_append(out, ",\"fields\":[");
         g_auto(GStrv) fields = c->fields ? g_strsplit(c->fields, ",", -1) : NULL;
         for (guint k = 0; fields && fields[k]; k++) {
           if (k)
             g_string_append_c(out, ',');
-          json_string(out, fields[k]);
+          report_append_json_string(out, fields[k]);
         }
         g_string_append_printf(out, "],\"baseline\":%s,\"at\":%" G_GINT64_FORMAT "}", c->baseline ? "true" : "false",
                                c->at);
@@ -790,10 +766,8 @@ int cmd_config(int argc, char **argv) {
   const GOptionEntry entries[] = {
       {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Config file (default: $XDG_CONFIG_HOME/diaryd/config)", "FILE"},
       {NULL}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new("check");
-  g_option_context_set_summary(ctx, "List every problem in the config file, with its line.\n"
-                                    "Exit 0 when there is none, 2 otherwise.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GOptionContext) ctx = cli_context("check", "List every problem in the config file, with its line.\n"
+                                    "Exit 0 when there is none, 2 otherwise.", entries);
   int rc = cli_parse(ctx, &argc, &argv);
   if (rc)
     return rc;
@@ -826,10 +800,8 @@ int cmd_auth(int argc, char **argv) {
       {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Config file", "FILE"},
       {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Seconds to wait for the browser (default 300)", "S"},
       {NULL}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new("ACCOUNT");
-  g_option_context_set_summary(ctx, "Authorise diaryd for an OAuth2 account (Google): prints a URL to open in a\n"
-                                    "browser and waits for the answer on a loopback address.");
-  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_autoptr(GOptionContext) ctx = cli_context("ACCOUNT", "Authorise diaryd for an OAuth2 account (Google): prints a URL to open in a\n"
+                                    "browser and waits for the answer on a loopback address.", entries);
   int rc = cli_parse(ctx, &argc, &argv);
   if (rc)
     return rc;

@@ -35,6 +35,8 @@
  */
 #include "oauth.h"
 
+#include "report.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -406,34 +408,9 @@ static gboolean json_int(GHashTable *members, const char *name, gint64 *out) {
   return TRUE;
 }
 
-static void json_put_string(GString *out, const char *s) {
-  g_string_append_c(out, '"');
-  for (const guchar *p = (const guchar *)s; *p; p++) {
-    switch (*p) {
-    case '"':
-      g_string_append(out, "\\\"");
-      break;
-    case '\\':
-      g_string_append(out, "\\\\");
-      break;
-    case '\n':
-      g_string_append(out, "\\n");
-      break;
-    case '\r':
-      g_string_append(out, "\\r");
-      break;
-    case '\t':
-      g_string_append(out, "\\t");
-      break;
-    default:
-      if (*p < 0x20 || *p == 0x7f)
-        g_string_append_printf(out, "\\u%04x", *p);
-      else
-        g_string_append_c(out, (char)*p);
-    }
-  }
-  g_string_append_c(out, '"');
-}
+/* Tokens are printable ASCII (checked on receipt); the escaping is the
+ * reports' one. */
+static void json_put_string(GString *out, const char *s) { report_append_json_string(out, s); }
 
 /* ---- account and paths ----------------------------------------------------------------- */
 
