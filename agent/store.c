@@ -71,7 +71,9 @@
  * failed store_apply() inside store_begin() undoes only itself.  Between
  * processes, BEGIN IMMEDIATE takes the write lock up front (a deferred
  * transaction that upgrades can fail with SQLITE_BUSY at once, whatever the
- * timeout) and busy_timeout makes a second diaryd wait up to 5 s.
+ * timeout) and busy_timeout makes a second diaryd wait up to 5 s.  Readers
+ * never wait (WAL), and store_open() takes the write lock only to create
+ * or migrate the schema, so commands that only read work during a sync.
  *
  * Statements are prepared once per Store and kept (keyed by the address of
  * their SQL literal: every call site passes a literal); a CachedStmt's
@@ -84,7 +86,8 @@
  * Test hook: DIARYD_TEST_KILL_AFTER_ROWS=N (read by store_open) makes
  * store_apply() raise SIGKILL once it has written N object rows (checked
  * after each object, each writing at most one), before its commit, for the
- * crash tests.  It is never set outside tests.
+ * crash tests.  It is never set outside tests.  DIARYD_TEST_SPILL_FAIL_AFTER:
+ * see the batches below.
  */
 #include "store.h"
 
@@ -93,7 +96,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -335,19 +337,31 @@ static gboolean pragma_int(Store *s, const char *sql, gint64 *out, GError **erro
   return TRUE;
 }
 
+static gboolean check_version(Store *s, gint64 version, GError **error) {
+  if (version >= 0 && version <= STORE_SCHEMA_VERSION)
+    return TRUE;
+  g_set_error(error, STORE_ERROR, STORE_ERROR_SCHEMA,
+              "%s has schema version %" G_GINT64_FORMAT "; this diaryd knows versions up to %d: it was written "
+              "by a newer diaryd",
+              s->path, version, STORE_SCHEMA_VERSION);
+  return FALSE;
+}
+
+/* The version is read outside any transaction first: a current schema (the
+ * usual case) needs no write lock, so `diaryd check` or `diaryd journal`
+ * open at once while another diaryd holds the lock for a long sync.  Only
+ * when a migration is due is BEGIN IMMEDIATE taken, and the version read
+ * again under the lock: another process may have migrated in between. */
 static gboolean migrate(Store *s, GError **error) {
+  gint64 version = 0;
+  if (!pragma_int(s, "PRAGMA user_version", &version, error) || !check_version(s, version, error))
+    return FALSE;
+  if (version == STORE_SCHEMA_VERSION)
+    return TRUE;
   if (!exec(s, "BEGIN IMMEDIATE", error))
     return FALSE;
-  gint64 version = 0;
-  if (!pragma_int(s, "PRAGMA user_version", &version, error))
+  if (!pragma_int(s, "PRAGMA user_version", &version, error) || !check_version(s, version, error))
     goto fail;
-  if (version < 0 || version > STORE_SCHEMA_VERSION) {
-    g_set_error(error, STORE_ERROR, STORE_ERROR_SCHEMA,
-                "%s has schema version %" G_GINT64_FORMAT "; this diaryd knows versions up to %d: it was written "
-                "by a newer diaryd",
-                s->path, version, STORE_SCHEMA_VERSION);
-    goto fail;
-  }
   if (version < STORE_SCHEMA_VERSION) {
     for (gint64 v = version; v < STORE_SCHEMA_VERSION; v++)
       if (!exec(s, migrations[v], error)) {
@@ -393,7 +407,10 @@ Store *store_open(const char *path, GError **error) {
                                              WAL_SIZE_LIMIT);
   /* journal_mode answers with the mode in force rather than failing: where
    * WAL is impossible the rollback journal stays, slower for concurrent
-   * readers but as safe. */
+   * readers but as safe.  On a file already in WAL mode it only reads the
+   * header (a read transaction, which a writer does not block); it writes,
+   * and so waits for the write lock, only when it changes the mode, as for
+   * a new file.  The other pragmas set the connection alone. */
   if (!exec(s, pragmas, &local)) {
     g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot open %s", local->message);
     return NULL;
@@ -590,7 +607,15 @@ typedef enum { OP_PUT, OP_BAD, OP_KEEP, OP_REMOVE } Op;
  * SPILL_AFTER bytes of iCalendar text, further texts go to an unlinked
  * temporary file of its own (under $XDG_CACHE_HOME/diaryd, mode 0600) and
  * are read back one at a time while the batch is applied.  When the file
- * cannot be made or written, texts simply stay in memory. */
+ * cannot be made or written, texts simply stay in memory: each text is
+ * written whole with pwrite() (no stdio buffer that could fail later, at
+ * apply time), and a failed write is cut off again, so that text and all
+ * later ones are kept in memory and what was spilled before stays readable.
+ *
+ * Test hook: DIARYD_TEST_SPILL_FAIL_AFTER=N (read when a batch makes its
+ * file) makes writes to the file fail with ENOSPC once it holds N bytes,
+ * the write that crosses N having written up to N.  It is never set
+ * outside tests. */
 #define SPILL_AFTER (1u << 20)
 
 typedef struct {
@@ -610,9 +635,10 @@ struct StoreBatch {
   GPtrArray *entries; /* of Entry* (g_free) */
   guint size;         /* puts + bads + removes */
   gsize held;         /* bytes of text in memory */
-  FILE *spill;        /* NULL until texts spill */
+  int spill;          /* the spill file, -1 until texts spill */
   guint64 spilled;    /* bytes written to it */
-  gboolean no_spill;  /* making the file failed once: stop trying */
+  gboolean no_spill;  /* making or writing the file failed once: stop trying */
+  guint64 spill_max;  /* the test hook; G_MAXUINT64 = off */
   TokenOp token_op;
   char *token;
   char *ctag;
@@ -623,6 +649,7 @@ StoreBatch *store_batch_new(gboolean full, gboolean complete) {
   b->full = full;
   b->complete = complete;
   b->entries = g_ptr_array_new_with_free_func(g_free);
+  b->spill = -1;
   return b;
 }
 
@@ -630,43 +657,76 @@ void store_batch_free(StoreBatch *b) {
   if (!b)
     return;
   g_ptr_array_unref(b->entries);
-  if (b->spill)
-    fclose(b->spill);
+  if (b->spill >= 0)
+    close(b->spill);
   g_free(b->token);
   g_free(b->ctag);
   g_free(b);
 }
 
-/* An unlinked file for spilled texts, or NULL. */
-static FILE *open_spill(void) {
+/* An unlinked file for spilled texts, or -1. */
+static int open_spill(void) {
   g_autofree char *dir = g_build_filename(g_get_user_cache_dir(), "diaryd", NULL);
   if (g_mkdir_with_parents(dir, 0700) != 0)
-    return NULL;
+    return -1;
   int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
     /* No O_TMPFILE on this file system: a named file, unlinked at once. */
     g_autofree char *path = g_build_filename(dir, "batch-XXXXXX", NULL);
     fd = g_mkstemp_full(path, O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0)
-      return NULL;
+      return -1;
     g_unlink(path);
   }
-  FILE *f = fdopen(fd, "w+");
-  if (!f)
-    close(fd);
-  return f;
+  return fd;
+}
+
+/* Writes all of `text` at `off`; FALSE with errno set when it cannot. */
+static gboolean spill_write(const StoreBatch *b, const char *text, gsize len, guint64 off) {
+  gsize done = 0;
+  while (done < len) {
+    gsize want = len - done;
+    if (b->spill_max != G_MAXUINT64) {
+      guint64 room = off + done < b->spill_max ? b->spill_max - (off + done) : 0;
+      if (room == 0) {
+        errno = ENOSPC;
+        return FALSE;
+      }
+      want = (gsize)MIN((guint64)want, room);
+    }
+    ssize_t n = pwrite(b->spill, text + done, want, (off_t)(off + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return FALSE;
+    if (n == 0) {
+      errno = EIO;
+      return FALSE;
+    }
+    done += (gsize)n;
+  }
+  return TRUE;
 }
 
 /* Writes a put's text to the spill file; FALSE when it must stay in memory. */
 static gboolean spill_text(StoreBatch *b, const char *text, gsize len, guint64 *off) {
   if (b->no_spill || b->held + len <= SPILL_AFTER)
     return FALSE;
-  if (!b->spill && !(b->spill = open_spill())) {
-    b->no_spill = TRUE;
-    return FALSE;
+  if (b->spill < 0) {
+    b->spill = open_spill();
+    if (b->spill < 0) {
+      b->no_spill = TRUE;
+      return FALSE;
+    }
+    const char *max = g_getenv("DIARYD_TEST_SPILL_FAIL_AFTER");
+    b->spill_max = max && *max ? g_ascii_strtoull(max, NULL, 10) : G_MAXUINT64;
   }
-  if (len && fwrite(text, 1, len, b->spill) != len) {
-    /* What was written stays readable; this and later texts stay in memory. */
+  if (!spill_write(b, text, len, b->spilled)) {
+    /* What was written before stays readable; the part of this text that
+     * made it goes (a failed truncation only leaves bytes past `spilled`,
+     * which nothing reads), and this and later texts stay in memory. */
+    while (ftruncate(b->spill, (off_t)b->spilled) != 0 && errno == EINTR)
+      ;
     b->no_spill = TRUE;
     return FALSE;
   }
@@ -798,7 +858,7 @@ static const char *entry_text(const Apply *a, const Entry *e, GString *buf, GErr
   g_string_set_size(buf, e->len);
   gsize done = 0;
   while (done < e->len) {
-    ssize_t n = pread(fileno(a->b->spill), buf->str + done, e->len - done, (off_t)(e->off + done));
+    ssize_t n = pread(a->b->spill, buf->str + done, e->len - done, (off_t)(e->off + done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
@@ -1234,13 +1294,6 @@ gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *
   a.res.problems = g_ptr_array_new_with_free_func(problem_free);
   a.text = g_string_new(NULL);
   a.other = g_string_new(NULL);
-  if (batch->spill && fflush(batch->spill) != 0) {
-    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "writing the sync's temporary file: %s", g_strerror(errno));
-    g_string_free(a.text, TRUE);
-    g_string_free(a.other, TRUE);
-    store_result_clear(&a.res);
-    return FALSE;
-  }
   a.latest = g_hash_table_new(g_str_hash, g_str_equal);
   a.released = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   gboolean ok = FALSE;

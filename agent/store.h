@@ -40,7 +40,9 @@ typedef struct Store Store;
 /* $XDG_STATE_HOME/diaryd/diaryd.db, or $DIARYD_DB when set. */
 char *store_default_path(void);
 
-/* Opens (creating the file and its folder, mode 0700/0600) and migrates. */
+/* Opens (creating the file and its folder, mode 0700/0600) and migrates.
+ * Opening a file whose schema is current takes no write lock, so it does
+ * not wait for another process that is writing. */
 Store *store_open(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -271,6 +272,57 @@ static void test_newer_schema(Fx *fx, gconstpointer data) {
          "message: %s", error->message);
   /* Refusing did not touch it. */
   g_assert_cmpint(raw_int(fx->path, "PRAGMA user_version"), ==, 99);
+}
+
+/* Another process holds the write lock (a long sync apply): opening the
+ * store and reading it must not wait for it. */
+static void count_object(const StoreCalendar *cal, const char *href, const char *ical, gsize len, gpointer data) {
+  (void)cal, (void)href, (void)ical, (void)len;
+  (*(guint *)data)++;
+}
+
+static void test_open_while_writing(Fx *fx, gconstpointer data) {
+  (void)data;
+  g_autoptr(StoreBatch) b = store_batch_new(TRUE, TRUE);
+  put_simple(b, "/cal/work/a.ics", "\"1\"", "a@x", "A");
+  g_auto(StoreResult) res = apply(fx->store, fx->cal, b);
+  gint64 last = journal_end(fx->store);
+  g_assert_cmpint(last, >, 0);
+
+  sqlite3 *writer = NULL;
+  g_assert_cmpint(sqlite3_open_v2(fx->path, &writer, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(writer,
+                               "BEGIN IMMEDIATE;"
+                               "INSERT INTO accounts (name, url, discovered_at) VALUES ('pending', 'u', 1)",
+                               NULL, NULL, NULL),
+                  ==, SQLITE_OK);
+
+  gint64 t0 = g_get_monotonic_time();
+  g_autoptr(GError) error = NULL;
+  Store *reader = store_open(fx->path, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(reader);
+  g_autoptr(GPtrArray) rows = store_journal_read(reader, NULL, 0, 0, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(rows);
+  guint objects = 0;
+  g_assert_true(store_foreach_object(reader, 0, count_object, &objects, &error));
+  g_assert_no_error(error);
+  gint64 elapsed = g_get_monotonic_time() - t0;
+  g_test_message("open and read beside a writer: %.3f s", (double)elapsed / G_USEC_PER_SEC);
+  EXPECT(elapsed < 2 * G_USEC_PER_SEC, "opening and reading waited %.3f s for the writer",
+         (double)elapsed / G_USEC_PER_SEC);
+  g_assert_cmpuint(rows->len, ==, (guint)last);
+  g_assert_cmpuint(objects, ==, 1);
+  /* It reads the last committed state, not the pending write. */
+  g_assert_false(store_account_get(reader, "pending", NULL, NULL, &error));
+  g_assert_no_error(error);
+  store_free(reader);
+
+  g_assert_cmpint(sqlite3_exec(writer, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close(writer);
+  g_assert_true(store_account_get(fx->store, "pending", NULL, NULL, &error));
+  g_assert_no_error(error);
 }
 
 static void test_migrate_from_empty(Fx *fx, gconstpointer data) {
@@ -612,11 +664,29 @@ static void compare_text(const StoreCalendar *cal, const char *href, const char 
     c->same++;
 }
 
-static void test_spilled_batch(Fx *fx, gconstpointer data) {
-  (void)data;
+/* The spill file's folder: main() points XDG_CACHE_HOME at a temporary one. */
+static char *spill_dir(void) {
+  return g_build_filename(g_get_user_cache_dir(), "diaryd", NULL);
+}
+
+/* A 4,000-object batch (about 1.6 MB of text, so the last 0.6 MB spill),
+ * its last put repeating a spilled UID, applied to a new calendar;
+ * `fail_after` >= 0 sets the test hook that fails writes to the spill file
+ * past that many bytes. */
+static void check_spilled_batch(Fx *fx, gint64 fail_after) {
+  static guint calendars;
+  g_autofree char *url = g_strdup_printf("https://dav.example.com/cal/spill-%u/", ++calendars);
+  g_autoptr(GError) error = NULL;
+  gint64 cal = store_calendar_ensure(fx->store, "work", url, "Spill", NULL, &error);
+  g_assert_no_error(error);
+  if (fail_after >= 0) {
+    char n[32];
+    g_snprintf(n, sizeof n, "%" G_GINT64_FORMAT, fail_after);
+    setenv("DIARYD_TEST_SPILL_FAIL_AFTER", n, 1); /* libc's: no thread is running */
+  }
   Compare c = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free), 0};
   g_autoptr(StoreBatch) b = store_batch_new(TRUE, TRUE);
-  guint n = 4000; /* about 1.6 MB of text */
+  guint n = 4000;
   for (guint i = 0; i < n; i++) {
     g_autofree char *uid = g_strdup_printf("u%u@x", i);
     g_autofree char *summary = g_strdup_printf("Event %u %0200u", i, i);
@@ -627,15 +697,40 @@ static void test_spilled_batch(Fx *fx, gconstpointer data) {
   }
   /* The last one repeats the UID of one that was spilled too. */
   put_simple(b, "/w/zz-dup.ics", "1", "u3999@x", "again");
-  g_auto(StoreResult) r = apply(fx->store, fx->cal, b);
+  unsetenv("DIARYD_TEST_SPILL_FAIL_AFTER");
+  g_auto(StoreResult) r = apply(fx->store, cal, b);
   EXPECT_COUNTS(r, n, 0, 0, 0, n);
   g_assert_cmpuint(r.problems->len, ==, 1);
   g_assert_cmpstr(((StoreProblem *)r.problems->pdata[0])->message, ==, "duplicate UID u3999@x (also at /w/03999.ics)");
-  g_autoptr(GError) error = NULL;
-  g_assert_true(store_foreach_object(fx->store, fx->cal, compare_text, &c, &error));
+  g_assert_true(store_foreach_object(fx->store, cal, compare_text, &c, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(c.same, ==, n);
   g_hash_table_unref(c.texts);
+}
+
+static void test_spilled_batch(Fx *fx, gconstpointer data) {
+  (void)data;
+  check_spilled_batch(fx, -1);
+  /* The file was made where main() said (not in the user's cache). */
+  g_autofree char *dir = spill_dir();
+  g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
+}
+
+/* When the spill file fails, texts stay in memory and the batch applies
+ * whole: failing at once, in the middle of a text (what was written before
+ * is read back, the rest comes from memory), or when the file cannot be
+ * made at all (its folder's name taken by a file). */
+static void test_spill_fails(Fx *fx, gconstpointer data) {
+  (void)data;
+  check_spilled_batch(fx, 0);
+  check_spilled_batch(fx, 250001);
+
+  g_autofree char *dir = spill_dir();
+  rm_tree(dir);
+  g_assert_true(g_file_set_contents(dir, "not a folder", -1, NULL));
+  check_spilled_batch(fx, -1);
+  g_assert_true(g_file_test(dir, G_FILE_TEST_IS_REGULAR));
+  g_unlink(dir);
 }
 
 static void test_duplicate_uid(Fx *fx, gconstpointer data) {
@@ -1367,11 +1462,25 @@ static void test_crash(Fx *fx, gconstpointer data) {
 }
 
 int main(int argc, char **argv) {
+  /* Before any GLib call that caches the user folders: the spill files of
+   * the batches go to a temporary cache folder, not to the user's. */
+  const char *tmp = getenv("TMPDIR");
+  g_autofree char *tmpl = g_strconcat(tmp && *tmp ? tmp : "/tmp", "/diaryd-test-store-XXXXXX", NULL);
+  if (!mkdtemp(tmpl)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  g_autofree char *cache = g_build_filename(tmpl, "cache", NULL);
+  g_autofree char *state = g_build_filename(tmpl, "state", NULL);
+  setenv("XDG_CACHE_HOME", cache, 1);
+  setenv("XDG_STATE_HOME", state, 1);
   g_test_init(&argc, &argv, NULL);
 #define FX(path, fn) g_test_add(path, Fx, NULL, fx_setup, fn, fx_teardown)
   FX("/store/apply/spilled-batch", test_spilled_batch);
+  FX("/store/apply/spill-fails", test_spill_fails);
   FX("/store/open", test_open);
   FX("/store/open/newer-schema", test_newer_schema);
+  FX("/store/open/beside-a-writer", test_open_while_writing);
   FX("/store/open/migrate-empty", test_migrate_from_empty);
   FX("/store/open/not-a-database", test_not_a_database);
   FX("/store/open/permissions", test_permissions);
@@ -1393,5 +1502,7 @@ int main(int argc, char **argv) {
   FX("/store/threads", test_threads);
   FX("/store/large-sync", test_large_sync);
   FX("/store/crash", test_crash);
-  return g_test_run();
+  int rc = g_test_run();
+  rm_tree(tmpl);
+  return rc;
 }
