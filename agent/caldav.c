@@ -174,11 +174,6 @@ static char *normalise_path(const char *path) {
   return g_string_free(out, FALSE);
 }
 
-static int port_of(GUri *uri) {
-  int port = g_uri_get_port(uri);
-  return port > 0 ? port : !g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") ? 443 : 80;
-}
-
 /* The absolute path of `href` resolved against `base`, normalised, or NULL. */
 static char *href_path(const char *base, const char *href) {
   g_autofree char *url = http_resolve(base, href);
@@ -188,9 +183,7 @@ static char *href_path(const char *base, const char *href) {
   if (!uri || !*g_uri_get_path(uri))
     return NULL;
   /* A member on another host is not one of ours, whatever its path. */
-  g_autoptr(GUri) b = g_uri_parse(base, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
-  if (!b || !g_uri_get_host(uri) || !g_uri_get_host(b) || g_ascii_strcasecmp(g_uri_get_host(uri), g_uri_get_host(b)) ||
-      port_of(uri) != port_of(b))
+  if (!http_same_origin(url, base))
     return NULL;
   return normalise_path(g_uri_get_path(uri));
 }

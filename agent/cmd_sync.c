@@ -18,6 +18,7 @@
 #include "davxml.h"
 #include "oauth.h"
 #include "report.h"
+#include "secret.h"
 #include "store.h"
 
 #define REDISCOVER_AFTER (24 * 3600)
@@ -43,19 +44,16 @@ static void auth_state_free(AccountAuthState *a) {
     return;
   g_mutex_clear(&a->gate);
   g_free(a->refused);
-  if (a->secret) {
-    explicit_bzero(a->secret, strlen(a->secret));
-    g_free(a->secret);
-  }
+  secret_free(a->secret);
   g_free(a);
 }
 
 static gboolean apply_oauth(Http *http, const Account *account, GError **error) {
-  g_autofree char *token = oauth_access_token(account, http, g_get_real_time() / G_USEC_PER_SEC, error);
+  char *token = oauth_access_token(account, http, g_get_real_time() / G_USEC_PER_SEC, error);
   if (!token)
     return FALSE;
   http_set_auth(http, HTTP_AUTH_BEARER, NULL, token);
-  explicit_bzero(token, strlen(token));
+  secret_free(token);
   return TRUE;
 }
 
@@ -278,14 +276,6 @@ static gboolean is_selected(char **selection, const char *account, const char *c
   return FALSE;
 }
 
-static gboolean same_origin(const char *a, const char *b) {
-  g_autoptr(GUri) x = g_uri_parse(a, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
-  g_autoptr(GUri) y = g_uri_parse(b, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
-  return x && y && g_uri_get_host(x) && g_uri_get_host(y) &&
-         !g_ascii_strcasecmp(g_uri_get_scheme(x), g_uri_get_scheme(y)) &&
-         !g_ascii_strcasecmp(g_uri_get_host(x), g_uri_get_host(y)) && g_uri_get_port(x) == g_uri_get_port(y);
-}
-
 /* Updates the store's calendars of `account` from the server when due.
  * Returns FALSE (after saying why) when the account cannot be synced. */
 static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean force, FILE *out_err) {
@@ -345,7 +335,7 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
       listed = !strcmp(((CaldavCalendar *)g_ptr_array_index(d->calendars, j))->url, sc->url);
     /* Deselected, on a server the account no longer points at (its
      * credentials are not sent there to ask), or gone. */
-    if (listed || !same_origin(sc->url, account->url) || !caldav_exists(&client, sc->url)) {
+    if (listed || !http_same_origin(sc->url, account->url) || !caldav_exists(&client, sc->url)) {
       if (!store_calendar_remove(store, sc->id, &error)) {
         cli_say(out_err, "%s", error->message);
         return FALSE;

@@ -20,6 +20,8 @@
  */
 #include "http.h"
 
+#include "secret.h"
+
 #include <curl/curl.h>
 #include <string.h>
 
@@ -60,13 +62,6 @@ static void global_init(void) {
   }
 }
 
-static void wipe_free(char *secret) {
-  if (secret) {
-    explicit_bzero(secret, strlen(secret));
-    g_free(secret);
-  }
-}
-
 Http *http_new(const HttpOptions *opts) {
   global_init();
   Http *http = g_new0(Http, 1);
@@ -86,8 +81,8 @@ void http_free(Http *http) {
   curl_easy_cleanup(http->easy);
   g_free(http->ca_file);
   g_free(http->user_agent);
-  wipe_free(http->user);
-  wipe_free(http->secret);
+  secret_free(http->user);
+  secret_free(http->secret);
   if (http->auth_origin)
     g_uri_unref(http->auth_origin);
   g_free(http);
@@ -103,6 +98,17 @@ void http_limit_auth(Http *http, const char *url) {
 static int port_of(GUri *uri) {
   int port = g_uri_get_port(uri);
   return port > 0 ? port : !g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") ? 443 : 80;
+}
+
+static gboolean uri_same_origin(GUri *a, GUri *b) {
+  return g_uri_get_host(a) && g_uri_get_host(b) && !g_ascii_strcasecmp(g_uri_get_scheme(a), g_uri_get_scheme(b)) &&
+         !g_ascii_strcasecmp(g_uri_get_host(a), g_uri_get_host(b)) && port_of(a) == port_of(b);
+}
+
+gboolean http_same_origin(const char *a, const char *b) {
+  g_autoptr(GUri) x = g_uri_parse(a, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  g_autoptr(GUri) y = g_uri_parse(b, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
+  return x && y && uri_same_origin(x, y);
 }
 
 /* The parent domain of a DNS name ("icloud.com" for "caldav.icloud.com"),
@@ -131,8 +137,7 @@ static gboolean may_send_auth(const Http *http, const char *url) {
   const char *host = g_uri_get_host(uri), *ohost = g_uri_get_host(o);
   if (!ohost)
     return FALSE;
-  if (!g_ascii_strcasecmp(g_uri_get_scheme(uri), g_uri_get_scheme(o)) && !g_ascii_strcasecmp(host, ohost) &&
-      port_of(uri) == port_of(o))
+  if (uri_same_origin(uri, o))
     return TRUE;
   if (http->auth == HTTP_AUTH_BEARER || g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") ||
       port_of(uri) != port_of(o))
@@ -143,8 +148,8 @@ static gboolean may_send_auth(const Http *http, const char *url) {
 }
 
 void http_set_auth(Http *http, HttpAuthKind kind, const char *user, const char *secret) {
-  wipe_free(http->user);
-  wipe_free(http->secret);
+  secret_free(http->user);
+  secret_free(http->secret);
   http->auth = kind;
   http->user = g_strdup(user);
   http->secret = g_strdup(secret);

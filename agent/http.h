@@ -108,6 +108,10 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
  * -1 when unreadable; clamped to [1, 6 h]. */
 gint64 http_parse_retry_after(const char *value, gint64 now);
 
+/* Whether two URLs have one origin: scheme, host and port (a missing port
+ * is the scheme's default). */
+gboolean http_same_origin(const char *a, const char *b);
+
 /* The URL with any userinfo and query removed, for messages. */
 char *http_url_for_display(const char *url);
 

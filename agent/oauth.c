@@ -36,6 +36,7 @@
 #include "oauth.h"
 
 #include "report.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,13 +71,6 @@ G_DEFINE_QUARK(diaryd-oauth-error-quark, oauth_error)
 
 /* ---- secrets ------------------------------------------------------------------------ */
 
-static void wipe_free(char *s) {
-  if (s) {
-    explicit_bzero(s, strlen(s));
-    g_free(s);
-  }
-}
-
 static void wipe_gstring(GString *s) {
   if (s) {
     explicit_bzero(s->str, s->allocated_len);
@@ -97,8 +91,8 @@ typedef struct {
 static void tokens_free(Tokens *t) {
   if (!t)
     return;
-  wipe_free(t->refresh_token);
-  wipe_free(t->access_token);
+  secret_free(t->refresh_token);
+  secret_free(t->access_token);
   g_free(t->token_url);
   g_free(t);
 }
@@ -145,7 +139,7 @@ typedef struct {
 
 static void json_member_free(gpointer p) {
   JsonMember *m = p;
-  wipe_free(m->text);
+  secret_free(m->text);
   g_free(m);
 }
 
@@ -859,7 +853,7 @@ gboolean oauth_invalidate(const Account *account, GError **error) {
     if (!ok)
       g_propagate_error(error, g_steal_pointer(&local));
   } else if (t->access_token) {
-    g_clear_pointer(&t->access_token, wipe_free);
+    g_clear_pointer(&t->access_token, secret_free);
     t->expires_at = 0;
     ok = tokens_store(p, t, error);
   }

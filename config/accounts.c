@@ -8,6 +8,8 @@
  */
 #include "accounts.h"
 
+#include "secret.h"
+
 #include "when.h"
 
 #include <errno.h>
@@ -41,13 +43,6 @@ static const char *const CALENDAR_KEYS[] = {"busy", "confirmations", "color", "r
 
 /* ---- freeing --------------------------------------------------------------- */
 
-/* Secrets are wiped before their memory goes back to the allocator. */
-static void free_secret(char *s) {
-  if (s) {
-    explicit_bzero(s, strlen(s));
-    g_free(s);
-  }
-}
 
 static void account_free(Account *a) {
   if (!a)
@@ -56,9 +51,9 @@ static void account_free(Account *a) {
   g_free(a->url);
   g_free(a->username);
   g_strfreev(a->password_command);
-  free_secret(a->password);
+  secret_free(a->password);
   g_free(a->client_id);
-  free_secret(a->client_secret);
+  secret_free(a->client_secret);
   g_free(a->scope);
   g_free(a->auth_url);
   g_free(a->token_url);
