@@ -247,6 +247,38 @@ responder_script() {
   mv -f "$TMP/$name.json.new" "$TMP/$name.json"
 }
 
+# account_script NAME [VAR=VALUE...]: responder NAME becomes the scripted
+# CalDAV account of $CALDAV_DATA/discovery.json: the rules on stdin (a JSON
+# list, first) and then its own, with the current WORK_DIR, PERSONAL_DIR,
+# WORK_TOKEN and PERSONAL_TOKEN and the given vars (later ones win).
+account_script() {
+  local name=$1 rules
+  shift
+  rules=$(cat)
+  "$PY" - "$rules" "$PWD/$CALDAV_DATA/discovery.json" "WORK_DIR=${WORK_DIR:-}" "PERSONAL_DIR=${PERSONAL_DIR:-}" \
+    "WORK_TOKEN=${WORK_TOKEN:-}" "PERSONAL_TOKEN=${PERSONAL_TOKEN:-}" "$@" <<'PYEOF' | responder_script "$name"
+import json, sys
+rules = json.loads(sys.argv[1] or "[]")
+variables = dict(a.split("=", 1) for a in sys.argv[3:])
+print(json.dumps({"include": [sys.argv[2]], "vars": variables, "rules": rules}, indent=1))
+PYEOF
+}
+
+# Python helpers for the request logs of that account (for json()).
+REQPY_ACCOUNT='
+import urllib.parse
+WORKP = "/dav/calendars/sam/work/"
+def reports(d, path=WORKP, kind="sync-collection"):
+    out = []
+    for r in d["reqs"]:
+        if r["method"] == "REPORT" and r["path"].split("?")[0] == path and kind in r["body"][:400]:
+            out.append(r)
+    return out
+def token_of(r):
+    m = re.search(r"<(?:[\w.-]+:)?sync-token(?:\s[^>]*)?(?:/>|>(.*?)</)", r["body"], re.S)
+    return (m.group(1) or "").strip() if m else ""
+'
+
 # responder_requests NAME MARK OUT: the requests NAME logged after line MARK
 # (see log_lines), with what was sent for each, as one JSON document in OUT:
 # {"reqs": [{"n", "t", "method", "path", "headers", "body", "status",

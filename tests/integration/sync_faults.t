@@ -39,36 +39,12 @@ gen_events "$PERSONAL_DIR" 2 personal
 WORK_TOKEN=work-token-1
 PERSONAL_TOKEN=personal-token-1
 
-# scenario [VAR=VALUE...]: A's script becomes the rules on stdin (a JSON
-# list) followed by discovery.json's, with the current WORK_* and
-# PERSONAL_* and the given vars.
-scenario() {
-  local rules
-  rules=$(cat)
-  "$PY" - "$rules" "$DISCOVERY" "WORK_DIR=$WORK_DIR" "PERSONAL_DIR=$PERSONAL_DIR" "WORK_TOKEN=$WORK_TOKEN" \
-    "PERSONAL_TOKEN=$PERSONAL_TOKEN" "XXE_URL=$B_URL/xxe" "$@" <<'PYEOF' | responder_script A
-import json, sys
-rules = json.loads(sys.argv[1] or "[]")
-variables = dict(a.split("=", 1) for a in sys.argv[3:])
-print(json.dumps({"include": [sys.argv[2]], "vars": variables, "rules": rules}, indent=1))
-PYEOF
-}
+# scenario [VAR=VALUE...]: A's script becomes the rules on stdin followed by
+# the scripted account's (see account_script).
+scenario() { account_script A "XXE_URL=$B_URL/xxe" "$@"; }
 # reqs NAME MARK: A's requests since MARK into $TMP/NAME.reqs (for json).
 reqs() { responder_requests A "$2" "$TMP/$1.reqs"; }
-# Python helpers for the request logs.
-REQPY='
-import urllib.parse
-WORKP = "/dav/calendars/sam/work/"
-def reports(d, path=WORKP, kind="sync-collection"):
-    out = []
-    for r in d["reqs"]:
-        if r["method"] == "REPORT" and r["path"].split("?")[0] == path and kind in r["body"][:400]:
-            out.append(r)
-    return out
-def token_of(r):
-    m = re.search(r"<(?:[\w.-]+:)?sync-token(?:\s[^>]*)?(?:/>|>(.*?)</)", r["body"], re.S)
-    return (m.group(1) or "").strip() if m else ""
-'
+REQPY=$REQPY_ACCOUNT
 new_event() { # NAME: one more event in Work's folder
   ics_event "$1@example.org" 20261210T180000Z 20261210T183000Z "$1" >"$WORK_DIR/$1.ics"
 }
@@ -450,11 +426,7 @@ t "redirect loop: over within 10 s" within loop 10
 responder_script A <<EOF
 {"rules": [{"match": {}, "status": 307, "headers": {"Location": "$B_URL@PATH@"}}]}
 EOF
-"$PY" - "$DISCOVERY" "$WORK_DIR" "$PERSONAL_DIR" <<'PYEOF' | responder_script B
-import json, sys
-print(json.dumps({"include": [sys.argv[1]], "vars": {"WORK_DIR": sys.argv[2], "PERSONAL_DIR": sys.argv[3],
-                  "WORK_TOKEN": "hop-1", "PERSONAL_TOKEN": "hop-2"}, "rules": []}))
-PYEOF
+account_script B WORK_TOKEN=hop-1 PERSONAL_TOKEN=hop-2 <<<'[]' 
 AMARK=$(log_lines "$TMP/A.log")
 BMARK=$(log_lines "$TMP/B.log")
 run hop sync --db "$TMP/hop.db" --verbose

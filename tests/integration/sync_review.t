@@ -25,7 +25,6 @@
 require_basics
 require_servers
 
-DISCOVERY=$PWD/$CALDAV_DATA/discovery.json
 REVIEW=$PWD/$CALDAV_DATA/review
 CANARY=Canary-5e0a-r3view
 CANARY_B64=$(printf '%s' "sam:$CANARY" | base64)
@@ -44,42 +43,16 @@ gen_events "$PERSONAL_DIR" 2 personal
 WORK_TOKEN=rv-1
 PERSONAL_TOKEN=personal-token-1
 
-# scenario [VAR=VALUE...]: A's script becomes the rules on stdin (a JSON
-# list) followed by discovery.json's, with the current WORK_* and
-# PERSONAL_* and the given vars (OTHER is B's base URL).
-scenario() {
-  local rules
-  rules=$(cat)
-  "$PY" - "$rules" "$DISCOVERY" "WORK_DIR=$WORK_DIR" "PERSONAL_DIR=$PERSONAL_DIR" "WORK_TOKEN=$WORK_TOKEN" \
-    "PERSONAL_TOKEN=$PERSONAL_TOKEN" "OTHER=$B_URL" "$@" <<'PYEOF' | responder_script A
-import json, sys
-rules = json.loads(sys.argv[1] or "[]")
-variables = dict(a.split("=", 1) for a in sys.argv[3:])
-print(json.dumps({"include": [sys.argv[2]], "vars": variables, "rules": rules}, indent=1))
-PYEOF
-}
+# scenario [VAR=VALUE...]: A's script becomes the rules on stdin followed by
+# the scripted account's (see account_script); OTHER is B's base URL.
+scenario() { account_script A "OTHER=$B_URL" "$@"; }
 # B serves the same account (discovery.json), without asking for credentials.
-"$PY" - "$DISCOVERY" "$WORK_DIR" "$PERSONAL_DIR" <<'PYEOF' | responder_script B
-import json, sys
-print(json.dumps({"include": [sys.argv[1]], "vars": {"WORK_DIR": sys.argv[2], "PERSONAL_DIR": sys.argv[3],
-                  "WORK_TOKEN": "b-1", "PERSONAL_TOKEN": "b-2"}, "rules": []}))
-PYEOF
+account_script B WORK_TOKEN=b-1 PERSONAL_TOKEN=b-2 <<<'[]' 
 # reqs NAME MARK: A's requests since MARK into $TMP/NAME.reqs (for json).
 reqs() { responder_requests A "$2" "$TMP/$1.reqs"; }
 # Python helpers for the request logs.
-REQPY='
-import urllib.parse
-WORKP = "/dav/calendars/sam/work/"
+REQPY=$REQPY_ACCOUNT'
 PERSONALP = "/dav/calendars/sam/personal/"
-def reports(d, path=WORKP, kind="sync-collection"):
-    out = []
-    for r in d["reqs"]:
-        if r["method"] == "REPORT" and r["path"].split("?")[0] == path and kind in r["body"][:400]:
-            out.append(r)
-    return out
-def token_of(r):
-    m = re.search(r"<(?:[\w.-]+:)?sync-token(?:\s[^>]*)?(?:/>|>(.*?)</)", r["body"], re.S)
-    return (m.group(1) or "").strip() if m else ""
 def under(d, prefix):
     return [r for r in d["reqs"] if r["path"].split("?")[0].startswith(prefix)]
 def gets(d):
