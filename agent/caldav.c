@@ -783,9 +783,6 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
   g_autoptr(StoreCalendar) cal = store_calendar_get(store, calendar, error);
   if (!cal)
     return FALSE;
-  g_autoptr(GHashTable) etags = store_etags(store, calendar, error);
-  if (!etags)
-    return FALSE;
   g_autofree char *path = href_path(cal->url, cal->url);
   if (!path) {
     g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "the calendar URL %s cannot be read", cal->url);
@@ -809,6 +806,11 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
       return store_apply(store, calendar, none, &stats->result, error);
     }
   }
+
+  /* What is stored, for the listing: not needed when nothing changed. */
+  g_autoptr(GHashTable) etags = store_etags(store, calendar, error);
+  if (!etags)
+    return FALSE;
 
   for (int round = 0; round < 2; round++) {
     /* Round 1 is the full listing after the server refused the token. */
