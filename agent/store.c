@@ -90,6 +90,7 @@
  * see the batches below.
  */
 #include "store.h"
+#include "store_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,138 +109,6 @@
 G_DEFINE_QUARK(diaryd-store-error-quark, store_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
-
-/* A statement from the Store's cache: its cleanup resets it, never finalizes. */
-typedef sqlite3_stmt CachedStmt;
-static void cached_stmt_release(CachedStmt *st) {
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CachedStmt, cached_stmt_release)
-
-struct Store {
-  GRecMutex lock;
-  sqlite3 *db;
-  char *path;
-  GHashTable *stmts; /* SQL literal (by address) → sqlite3_stmt* */
-  guint depth;       /* open transactions: 1 = BEGIN, more = savepoints inside it */
-  guint kill_after;  /* the test hook; 0 = off */
-};
-
-#define LOCKED(s) g_autoptr(GRecMutexLocker) locker_ G_GNUC_UNUSED = g_rec_mutex_locker_new(&(s)->lock)
-
-/* ---- SQLite helpers ------------------------------------------------------------ */
-
-static gboolean sql_fail(Store *s, GError **error) {
-  g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, sqlite3_errmsg(s->db));
-  return FALSE;
-}
-
-static gboolean exec(Store *s, const char *sql, GError **error) {
-  char *msg = NULL;
-  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-    return TRUE;
-  g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
-  sqlite3_free(msg);
-  return FALSE;
-}
-
-static void stmt_finalize(gpointer st) {
-  sqlite3_finalize(st);
-}
-
-/* `sql` must be a string literal: the cache is keyed by its address. */
-static CachedStmt *prep(Store *s, const char *sql, GError **error) {
-  sqlite3_stmt *st = g_hash_table_lookup(s->stmts, sql);
-  if (st)
-    return st;
-  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-    sql_fail(s, error);
-    return NULL;
-  }
-  g_hash_table_insert(s->stmts, (gpointer)sql, st);
-  return st;
-}
-
-/* SQLITE_ROW or SQLITE_DONE; -1 with `error` set. */
-static int step(Store *s, sqlite3_stmt *st, GError **error) {
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    return rc;
-  sql_fail(s, error);
-  return -1;
-}
-
-/* Steps a statement that returns no row, and resets it. */
-static gboolean run(Store *s, sqlite3_stmt *st, GError **error) {
-  int rc = step(s, st, error);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  return rc >= 0;
-}
-
-/* Strings are bound SQLITE_STATIC: each statement is reset before the
- * strings bound to it go. */
-static void bind_str(sqlite3_stmt *st, int i, const char *v) {
-  if (v)
-    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, i);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *v, gsize len) {
-  if (v)
-    sqlite3_bind_text64(st, i, v, len, SQLITE_STATIC, SQLITE_UTF8);
-  else
-    sqlite3_bind_null(st, i);
-}
-
-static const char *col_text(sqlite3_stmt *st, int i) {
-  return (const char *)sqlite3_column_text(st, i);
-}
-
-static char *col_dup(sqlite3_stmt *st, int i) {
-  return g_strdup(col_text(st, i));
-}
-
-/* ---- transactions ------------------------------------------------------------------ */
-
-/* Outermost: BEGIN IMMEDIATE; inside one: a savepoint.  The caller holds the lock. */
-static gboolean txn_begin(Store *s, GError **error) {
-  if (!exec(s, s->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested", error))
-    return FALSE;
-  s->depth++;
-  return TRUE;
-}
-
-static void txn_rollback(Store *s) {
-  g_return_if_fail(s->depth > 0);
-  if (s->depth == 1) {
-    /* SQLite may have rolled back already (after SQLITE_FULL, SQLITE_IOERR...). */
-    if (!sqlite3_get_autocommit(s->db))
-      exec(s, "ROLLBACK", NULL);
-  } else if (!sqlite3_get_autocommit(s->db)) {
-    exec(s, "ROLLBACK TO nested; RELEASE nested", NULL);
-  }
-  s->depth--;
-}
-
-/* On failure the transaction is rolled back: either way it has ended. */
-static gboolean txn_commit(Store *s, GError **error) {
-  g_return_val_if_fail(s->depth > 0, FALSE);
-  if (sqlite3_get_autocommit(s->db)) {
-    s->depth--;
-    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: the transaction was rolled back by an earlier error",
-                s->path);
-    return FALSE;
-  }
-  if (!exec(s, s->depth == 1 ? "COMMIT" : "RELEASE nested", error)) {
-    txn_rollback(s);
-    return FALSE;
-  }
-  s->depth--;
-  return TRUE;
-}
 
 /* ---- opening and the schema ------------------------------------------------------ */
 
@@ -329,8 +198,8 @@ static gboolean prepare_file(const char *path, GError **error) {
 static gboolean pragma_int(Store *s, const char *sql, gint64 *out, GError **error) {
   g_autoptr(sqlite3_stmt) st = NULL;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-    return sql_fail(s, error);
-  int rc = step(s, st, error);
+    return sq_fail(s, error);
+  int rc = sq_step(s, st, error);
   if (rc < 0)
     return FALSE;
   *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -358,26 +227,26 @@ static gboolean migrate(Store *s, GError **error) {
     return FALSE;
   if (version == STORE_SCHEMA_VERSION)
     return TRUE;
-  if (!exec(s, "BEGIN IMMEDIATE", error))
+  if (!sq_exec(s, "BEGIN IMMEDIATE", error))
     return FALSE;
   if (!pragma_int(s, "PRAGMA user_version", &version, error) || !check_version(s, version, error))
     goto fail;
   if (version < STORE_SCHEMA_VERSION) {
     for (gint64 v = version; v < STORE_SCHEMA_VERSION; v++)
-      if (!exec(s, migrations[v], error)) {
+      if (!sq_exec(s, migrations[v], error)) {
         g_prefix_error(error, "migrating the store from schema version %" G_GINT64_FORMAT ": ", v);
         goto fail;
       }
     g_autofree char *set = g_strdup_printf("PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-    if (!exec(s, set, error))
+    if (!sq_exec(s, set, error))
       goto fail;
   }
-  if (!exec(s, "COMMIT", error))
+  if (!sq_exec(s, "COMMIT", error))
     goto fail;
   return TRUE;
 fail:
   if (!sqlite3_get_autocommit(s->db))
-    exec(s, "ROLLBACK", NULL);
+    sq_exec(s, "ROLLBACK", NULL);
   return FALSE;
 }
 
@@ -388,7 +257,7 @@ Store *store_open(const char *path, GError **error) {
   g_autoptr(Store) s = g_new0(Store, 1);
   g_rec_mutex_init(&s->lock);
   s->path = g_strdup(path);
-  s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
+  s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, sq_stmt_finalize);
   int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
     g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot open %s: %s", path,
@@ -411,7 +280,7 @@ Store *store_open(const char *path, GError **error) {
    * header (a read transaction, which a writer does not block); it writes,
    * and so waits for the write lock, only when it changes the mode, as for
    * a new file.  The other pragmas set the connection alone. */
-  if (!exec(s, pragmas, &local)) {
+  if (!sq_exec(s, pragmas, &local)) {
     g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "cannot open %s", local->message);
     return NULL;
   }
@@ -443,15 +312,15 @@ const char *store_path(const Store *store) {
 
 gboolean store_account_get(Store *s, const char *account, char **url, gint64 *discovered_at, GError **error) {
   LOCKED(s);
-  g_autoptr(CachedStmt) st = prep(s, "SELECT url, discovered_at FROM accounts WHERE name = ?1", error);
+  g_autoptr(CachedStmt) st = sq_prep(s, "SELECT url, discovered_at FROM accounts WHERE name = ?1", error);
   if (!st)
     return FALSE;
-  bind_str(st, 1, account);
-  int rc = step(s, st, error);
+  sq_bind_str(st, 1, account);
+  int rc = sq_step(s, st, error);
   if (rc != SQLITE_ROW)
     return FALSE;
   if (url)
-    *url = col_dup(st, 0);
+    *url = sq_col_dup(st, 0);
   if (discovered_at)
     *discovered_at = sqlite3_column_int64(st, 1);
   return TRUE;
@@ -460,16 +329,16 @@ gboolean store_account_get(Store *s, const char *account, char **url, gint64 *di
 gboolean store_account_set(Store *s, const char *account, const char *url, gint64 discovered_at,
                            GError **error) {
   LOCKED(s);
-  CachedStmt *st = prep(s,
+  CachedStmt *st = sq_prep(s,
                         "INSERT INTO accounts (name, url, discovered_at) VALUES (?1, ?2, ?3)"
                         " ON CONFLICT (name) DO UPDATE SET url = excluded.url, discovered_at = excluded.discovered_at",
                         error);
   if (!st)
     return FALSE;
-  bind_str(st, 1, account);
-  bind_str(st, 2, url ? url : "");
+  sq_bind_str(st, 1, account);
+  sq_bind_str(st, 2, url ? url : "");
   sqlite3_bind_int64(st, 3, discovered_at);
-  return run(s, st, error);
+  return sq_run(s, st, error);
 }
 
 /* ---- calendars --------------------------------------------------------------------- */
@@ -498,12 +367,12 @@ static void calendar_free_func(gpointer cal) {
 static StoreCalendar *calendar_from_row(sqlite3_stmt *st) {
   StoreCalendar *cal = g_new0(StoreCalendar, 1);
   cal->id = sqlite3_column_int64(st, 0);
-  cal->account = col_dup(st, 1);
-  cal->url = col_dup(st, 2);
-  cal->name = col_dup(st, 3);
-  cal->color = col_dup(st, 4);
-  cal->sync_token = col_dup(st, 5);
-  cal->ctag = col_dup(st, 6);
+  cal->account = sq_col_dup(st, 1);
+  cal->url = sq_col_dup(st, 2);
+  cal->name = sq_col_dup(st, 3);
+  cal->color = sq_col_dup(st, 4);
+  cal->sync_token = sq_col_dup(st, 5);
+  cal->ctag = sq_col_dup(st, 6);
   cal->synced_at = sqlite3_column_int64(st, 7);
   cal->complete = sqlite3_column_int(st, 8) != 0;
   cal->objects = (guint)sqlite3_column_int64(st, 9);
@@ -512,11 +381,11 @@ static StoreCalendar *calendar_from_row(sqlite3_stmt *st) {
 }
 
 static StoreCalendar *calendar_get(Store *s, gint64 id, GError **error) {
-  g_autoptr(CachedStmt) st = prep(s, "SELECT " CALENDAR_COLUMNS " FROM calendars c WHERE c.id = ?1", error);
+  g_autoptr(CachedStmt) st = sq_prep(s, "SELECT " CALENDAR_COLUMNS " FROM calendars c WHERE c.id = ?1", error);
   if (!st)
     return NULL;
   sqlite3_bind_int64(st, 1, id);
-  int rc = step(s, st, error);
+  int rc = sq_step(s, st, error);
   if (rc < 0)
     return NULL;
   if (rc == SQLITE_DONE) {
@@ -542,22 +411,22 @@ gint64 store_calendar_ensure(Store *s, const char *account, const char *url, con
   g_return_val_if_fail(account && url, -1);
   LOCKED(s);
   g_autofree char *fallback = name && *name ? NULL : last_segment(url);
-  g_autoptr(CachedStmt) st = prep(s,
+  g_autoptr(CachedStmt) st = sq_prep(s,
                                   "INSERT INTO calendars (account, url, name, color) VALUES (?1, ?2, ?3, ?4)"
                                   " ON CONFLICT (account, url) DO UPDATE SET name = excluded.name,"
                                   " color = excluded.color RETURNING id",
                                   error);
   if (!st)
     return -1;
-  bind_str(st, 1, account);
-  bind_str(st, 2, url);
-  bind_str(st, 3, fallback ? fallback : name);
-  bind_str(st, 4, color);
-  if (step(s, st, error) != SQLITE_ROW)
+  sq_bind_str(st, 1, account);
+  sq_bind_str(st, 2, url);
+  sq_bind_str(st, 3, fallback ? fallback : name);
+  sq_bind_str(st, 4, color);
+  if (sq_step(s, st, error) != SQLITE_ROW)
     return -1;
   gint64 id = sqlite3_column_int64(st, 0);
   /* RETURNING hands the row over before the statement has finished. */
-  if (step(s, st, error) < 0)
+  if (sq_step(s, st, error) < 0)
     return -1;
   return id;
 }
@@ -569,31 +438,31 @@ StoreCalendar *store_calendar_get(Store *s, gint64 id, GError **error) {
 
 GPtrArray *store_calendars(Store *s, const char *account, GError **error) {
   LOCKED(s);
-  g_autoptr(CachedStmt) st = prep(s,
+  g_autoptr(CachedStmt) st = sq_prep(s,
                                   "SELECT " CALENDAR_COLUMNS " FROM calendars c WHERE ?1 IS NULL OR c.account = ?1"
                                   " ORDER BY c.account, c.name COLLATE NOCASE, c.name, c.id",
                                   error);
   if (!st)
     return NULL;
-  bind_str(st, 1, account);
+  sq_bind_str(st, 1, account);
   g_autoptr(GPtrArray) cals = g_ptr_array_new_with_free_func(calendar_free_func);
   int rc;
-  while ((rc = step(s, st, error)) == SQLITE_ROW)
+  while ((rc = sq_step(s, st, error)) == SQLITE_ROW)
     g_ptr_array_add(cals, calendar_from_row(st));
   return rc == SQLITE_DONE ? g_steal_pointer(&cals) : NULL;
 }
 
 GHashTable *store_etags(Store *s, gint64 calendar, GError **error) {
   LOCKED(s);
-  g_autoptr(CachedStmt) st = prep(s, "SELECT href, etag FROM objects WHERE calendar = ?1", error);
+  g_autoptr(CachedStmt) st = sq_prep(s, "SELECT href, etag FROM objects WHERE calendar = ?1", error);
   if (!st)
     return NULL;
   sqlite3_bind_int64(st, 1, calendar);
   g_autoptr(GHashTable) etags = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   int rc;
   /* An object stored without an etag maps to "", which matches no server's. */
-  while ((rc = step(s, st, error)) == SQLITE_ROW)
-    g_hash_table_insert(etags, col_dup(st, 0), g_strdup(col_text(st, 1) ? col_text(st, 1) : ""));
+  while ((rc = sq_step(s, st, error)) == SQLITE_ROW)
+    g_hash_table_insert(etags, sq_col_dup(st, 0), g_strdup(sq_col_text(st, 1) ? sq_col_text(st, 1) : ""));
   return rc == SQLITE_DONE ? g_steal_pointer(&etags) : NULL;
 }
 
@@ -929,7 +798,7 @@ static gboolean journal_diff(Apply *a, const char *href, const CalObject *old, c
   g_autoptr(GPtrArray) changes = calobj_diff(old, new);
   if (!changes->len)
     return TRUE;
-  g_autoptr(CachedStmt) st = prep(a->s,
+  g_autoptr(CachedStmt) st = sq_prep(a->s,
                                   "INSERT INTO changes (calendar, label, href, kind, uid, recurrence_id, fields, baseline, at)"
                                   " VALUES (?1, (SELECT account || '/' || name FROM calendars WHERE id = ?1),"
                                   " ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -940,14 +809,14 @@ static gboolean journal_diff(Apply *a, const char *href, const CalObject *old, c
     const CalChange *c = g_ptr_array_index(changes, i);
     char kind[2] = {(char)c->kind, '\0'};
     sqlite3_bind_int64(st, 1, a->cal);
-    bind_str(st, 2, href);
-    bind_str(st, 3, kind);
-    bind_str(st, 4, c->uid);
-    bind_str(st, 5, c->recurrence_id);
-    bind_str(st, 6, c->kind == CHANGE_MODIFIED ? c->fields : NULL);
+    sq_bind_str(st, 2, href);
+    sq_bind_str(st, 3, kind);
+    sq_bind_str(st, 4, c->uid);
+    sq_bind_str(st, 5, c->recurrence_id);
+    sq_bind_str(st, 6, c->kind == CHANGE_MODIFIED ? c->fields : NULL);
     sqlite3_bind_int(st, 7, a->baseline);
     sqlite3_bind_int64(st, 8, a->now);
-    if (!run(a->s, st, error))
+    if (!sq_run(a->s, st, error))
       return FALSE;
     a->res.journal++;
   }
@@ -964,29 +833,29 @@ static gboolean remove_object(Apply *a, const char *href, GError **error) {
   g_autofree char *uid = NULL;
   {
     g_autoptr(CachedStmt) st =
-        prep(a->s, "SELECT uid, error IS NULL, ical FROM objects WHERE calendar = ?1 AND href = ?2", error);
+        sq_prep(a->s, "SELECT uid, error IS NULL, ical FROM objects WHERE calendar = ?1 AND href = ?2", error);
     if (!st)
       return FALSE;
     sqlite3_bind_int64(st, 1, a->cal);
-    bind_str(st, 2, href);
-    int rc = step(a->s, st, error);
+    sq_bind_str(st, 2, href);
+    int rc = sq_step(a->s, st, error);
     if (rc < 0)
       return FALSE;
     if (rc == SQLITE_DONE)
       return TRUE; /* not stored: nothing to remove */
     if (sqlite3_column_int(st, 1)) {
-      uid = col_dup(st, 0);
-      const char *text = col_text(st, 2);
+      uid = sq_col_dup(st, 0);
+      const char *text = sq_col_text(st, 2);
       if (text)
         calobj_scan(text, (gsize)sqlite3_column_bytes(st, 2), &old, NULL);
     }
   }
-  CachedStmt *del = prep(a->s, "DELETE FROM objects WHERE calendar = ?1 AND href = ?2", error);
+  CachedStmt *del = sq_prep(a->s, "DELETE FROM objects WHERE calendar = ?1 AND href = ?2", error);
   if (!del)
     return FALSE;
   sqlite3_bind_int64(del, 1, a->cal);
-  bind_str(del, 2, href);
-  if (!run(a->s, del, error))
+  sq_bind_str(del, 2, href);
+  if (!sq_run(a->s, del, error))
     return FALSE;
   wrote_row(a);
   a->res.removed++;
@@ -996,15 +865,15 @@ static gboolean remove_object(Apply *a, const char *href, GError **error) {
 
 /* Every stored href that a full batch does not mention. */
 static GPtrArray *unmentioned(Apply *a, GError **error) {
-  g_autoptr(CachedStmt) st = prep(a->s, "SELECT href FROM objects WHERE calendar = ?1", error);
+  g_autoptr(CachedStmt) st = sq_prep(a->s, "SELECT href FROM objects WHERE calendar = ?1", error);
   if (!st)
     return NULL;
   sqlite3_bind_int64(st, 1, a->cal);
   g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
   int rc;
-  while ((rc = step(a->s, st, error)) == SQLITE_ROW)
-    if (!g_hash_table_contains(a->latest, col_text(st, 0)))
-      g_ptr_array_add(gone, col_dup(st, 0));
+  while ((rc = sq_step(a->s, st, error)) == SQLITE_ROW)
+    if (!g_hash_table_contains(a->latest, sq_col_text(st, 0)))
+      g_ptr_array_add(gone, sq_col_dup(st, 0));
   return rc == SQLITE_DONE ? g_steal_pointer(&gone) : NULL;
 }
 
@@ -1021,18 +890,18 @@ static gboolean keeps_uid(const Apply *a, const Entry *e, const char *uid) {
  * unless the batch is about to rewrite that row without the UID.  *holder
  * stays NULL when there is none. */
 static gboolean find_holder(Apply *a, const char *uid, const char *href, char **holder, GError **error) {
-  g_autoptr(CachedStmt) st = prep(a->s,
+  g_autoptr(CachedStmt) st = sq_prep(a->s,
                                   "SELECT href FROM objects WHERE calendar = ?1 AND uid = ?2 AND error IS NULL"
                                   " AND href <> ?3",
                                   error);
   if (!st)
     return FALSE;
   sqlite3_bind_int64(st, 1, a->cal);
-  bind_str(st, 2, uid);
-  bind_str(st, 3, href);
+  sq_bind_str(st, 2, uid);
+  sq_bind_str(st, 3, href);
   int rc;
-  while ((rc = step(a->s, st, error)) == SQLITE_ROW) {
-    const char *other = col_text(st, 0);
+  while ((rc = sq_step(a->s, st, error)) == SQLITE_ROW) {
+    const char *other = sq_col_text(st, 0);
     const Entry *pending = g_hash_table_lookup(a->latest, other);
     if (pending && !pending->done && (pending->op == OP_PUT || pending->op == OP_BAD) && !keeps_uid(a, pending, uid))
       continue;
@@ -1044,10 +913,10 @@ static gboolean find_holder(Apply *a, const char *uid, const char *href, char **
 
 /* Whether the stored row (etag, error, ical in columns 0, 2, 3) already is what `e` would write. */
 static gboolean same_as_stored(sqlite3_stmt *st, const Entry *e, const char *etext) {
-  if (g_strcmp0(col_text(st, 0), e->etag) != 0)
+  if (g_strcmp0(sq_col_text(st, 0), e->etag) != 0)
     return FALSE;
   if (e->op == OP_BAD)
-    return sqlite3_column_type(st, 3) == SQLITE_NULL && g_strcmp0(col_text(st, 2), etext) == 0;
+    return sqlite3_column_type(st, 3) == SQLITE_NULL && g_strcmp0(sq_col_text(st, 2), etext) == 0;
   const void *text = sqlite3_column_blob(st, 3);
   gsize len = (gsize)sqlite3_column_bytes(st, 3);
   return sqlite3_column_type(st, 3) != SQLITE_NULL && len == e->len && (len == 0 || memcmp(text, etext, len) == 0);
@@ -1062,12 +931,12 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
   g_autoptr(CalObject) old = NULL;
   {
     g_autoptr(CachedStmt) st =
-        prep(a->s, "SELECT etag, uid, error, ical FROM objects WHERE calendar = ?1 AND href = ?2", error);
+        sq_prep(a->s, "SELECT etag, uid, error, ical FROM objects WHERE calendar = ?1 AND href = ?2", error);
     if (!st)
       return FALSE;
     sqlite3_bind_int64(st, 1, a->cal);
-    bind_str(st, 2, e->href);
-    int rc = step(a->s, st, error);
+    sq_bind_str(st, 2, e->href);
+    int rc = sq_step(a->s, st, error);
     if (rc < 0)
       return FALSE;
     if (rc == SQLITE_ROW) {
@@ -1078,8 +947,8 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
       }
       old_good = sqlite3_column_type(st, 2) == SQLITE_NULL;
       if (old_good) {
-        old_uid = col_dup(st, 1);
-        const char *text = col_text(st, 3);
+        old_uid = sq_col_dup(st, 1);
+        const char *text = sq_col_text(st, 3);
         if (text)
           calobj_scan(text, (gsize)sqlite3_column_bytes(st, 3), &old, NULL);
       }
@@ -1106,7 +975,7 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
   const char *uid = obj ? obj->uid : NULL;
   gboolean good = problem == NULL;
 
-  CachedStmt *up = prep(a->s,
+  CachedStmt *up = sq_prep(a->s,
                         "INSERT INTO objects (calendar, href, etag, uid, error, ical) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                         " ON CONFLICT (calendar, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid,"
                         " error = excluded.error, ical = excluded.ical",
@@ -1114,12 +983,12 @@ static gboolean put_object(Apply *a, Entry *e, GError **error) {
   if (!up)
     return FALSE;
   sqlite3_bind_int64(up, 1, a->cal);
-  bind_str(up, 2, e->href);
-  bind_str(up, 3, e->etag);
-  bind_str(up, 4, uid);
-  bind_str(up, 5, problem);
-  bind_text(up, 6, e->op == OP_PUT ? etext : NULL, e->len);
-  if (!run(a->s, up, error))
+  sq_bind_str(up, 2, e->href);
+  sq_bind_str(up, 3, e->etag);
+  sq_bind_str(up, 4, uid);
+  sq_bind_str(up, 5, problem);
+  sq_bind_text(up, 6, e->op == OP_PUT ? etext : NULL, e->len);
+  if (!sq_run(a->s, up, error))
     return FALSE;
   wrote_row(a);
 
@@ -1142,30 +1011,30 @@ static gboolean promote(Apply *a, const char *uid, GError **error) {
   g_autoptr(CalObject) obj = NULL;
   {
     g_autoptr(CachedStmt) st =
-        prep(a->s, "SELECT 1 FROM objects WHERE calendar = ?1 AND uid = ?2 AND error IS NULL LIMIT 1", error);
+        sq_prep(a->s, "SELECT 1 FROM objects WHERE calendar = ?1 AND uid = ?2 AND error IS NULL LIMIT 1", error);
     if (!st)
       return FALSE;
     sqlite3_bind_int64(st, 1, a->cal);
-    bind_str(st, 2, uid);
-    int rc = step(a->s, st, error);
+    sq_bind_str(st, 2, uid);
+    int rc = sq_step(a->s, st, error);
     if (rc != SQLITE_DONE)
       return rc == SQLITE_ROW; /* held (or an error) */
   }
   {
-    g_autoptr(CachedStmt) st = prep(a->s,
+    g_autoptr(CachedStmt) st = sq_prep(a->s,
                                     "SELECT href, ical FROM objects WHERE calendar = ?1 AND uid = ?2"
                                     " AND error IS NOT NULL ORDER BY rowid",
                                     error);
     if (!st)
       return FALSE;
     sqlite3_bind_int64(st, 1, a->cal);
-    bind_str(st, 2, uid);
+    sq_bind_str(st, 2, uid);
     int rc;
-    while ((rc = step(a->s, st, error)) == SQLITE_ROW) {
-      const char *text = col_text(st, 1);
+    while ((rc = sq_step(a->s, st, error)) == SQLITE_ROW) {
+      const char *text = sq_col_text(st, 1);
       if (text && calobj_scan(text, (gsize)sqlite3_column_bytes(st, 1), &obj, NULL) == CALOBJ_OK) {
         if (strcmp(obj->uid, uid) == 0) {
-          href = col_dup(st, 0);
+          href = sq_col_dup(st, 0);
           break;
         }
         g_clear_pointer(&obj, calobj_free);
@@ -1176,25 +1045,25 @@ static gboolean promote(Apply *a, const char *uid, GError **error) {
   }
   if (!href)
     return TRUE;
-  CachedStmt *up = prep(a->s, "UPDATE objects SET error = NULL WHERE calendar = ?1 AND href = ?2", error);
+  CachedStmt *up = sq_prep(a->s, "UPDATE objects SET error = NULL WHERE calendar = ?1 AND href = ?2", error);
   if (!up)
     return FALSE;
   sqlite3_bind_int64(up, 1, a->cal);
-  bind_str(up, 2, href);
-  if (!run(a->s, up, error))
+  sq_bind_str(up, 2, href);
+  if (!sq_run(a->s, up, error))
     return FALSE;
   wrote_row(a);
   a->res.added++;
   /* The other duplicates now name the new holder. */
   g_autofree char *message = duplicate_message(uid, href);
   CachedStmt *rest =
-      prep(a->s, "UPDATE objects SET error = ?3 WHERE calendar = ?1 AND uid = ?2 AND error IS NOT NULL", error);
+      sq_prep(a->s, "UPDATE objects SET error = ?3 WHERE calendar = ?1 AND uid = ?2 AND error IS NOT NULL", error);
   if (!rest)
     return FALSE;
   sqlite3_bind_int64(rest, 1, a->cal);
-  bind_str(rest, 2, uid);
-  bind_str(rest, 3, message);
-  if (!run(a->s, rest, error))
+  sq_bind_str(rest, 2, uid);
+  sq_bind_str(rest, 3, message);
+  if (!sq_run(a->s, rest, error))
     return FALSE;
   return journal_diff(a, href, NULL, obj, error);
 }
@@ -1206,11 +1075,11 @@ static gint compare_str(gconstpointer x, gconstpointer y) {
 static gboolean apply_batch(Apply *a, GError **error) {
   StoreBatch *b = a->b;
   {
-    g_autoptr(CachedStmt) st = prep(a->s, "SELECT complete FROM calendars WHERE id = ?1", error);
+    g_autoptr(CachedStmt) st = sq_prep(a->s, "SELECT complete FROM calendars WHERE id = ?1", error);
     if (!st)
       return FALSE;
     sqlite3_bind_int64(st, 1, a->cal);
-    int rc = step(a->s, st, error);
+    int rc = sq_step(a->s, st, error);
     if (rc < 0)
       return FALSE;
     if (rc == SQLITE_DONE) {
@@ -1271,7 +1140,7 @@ static gboolean apply_batch(Apply *a, GError **error) {
     crash_point(a);
   }
 
-  CachedStmt *st = prep(a->s,
+  CachedStmt *st = sq_prep(a->s,
                         "UPDATE calendars SET sync_token = CASE WHEN ?2 THEN ?3 ELSE sync_token END,"
                         " ctag = coalesce(?4, ctag), synced_at = CASE WHEN ?5 THEN ?6 ELSE synced_at END,"
                         " complete = (complete OR ?5) WHERE id = ?1",
@@ -1280,11 +1149,11 @@ static gboolean apply_batch(Apply *a, GError **error) {
     return FALSE;
   sqlite3_bind_int64(st, 1, a->cal);
   sqlite3_bind_int(st, 2, b->token_op != TOKEN_LEAVE);
-  bind_str(st, 3, b->token_op == TOKEN_SET ? b->token : NULL);
-  bind_str(st, 4, b->ctag);
+  sq_bind_str(st, 3, b->token_op == TOKEN_SET ? b->token : NULL);
+  sq_bind_str(st, 4, b->ctag);
   sqlite3_bind_int(st, 5, b->complete != FALSE);
   sqlite3_bind_int64(st, 6, a->now);
-  return run(a->s, st, error);
+  return sq_run(a->s, st, error);
 }
 
 gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *res, GError **error) {
@@ -1297,11 +1166,11 @@ gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *
   a.latest = g_hash_table_new(g_str_hash, g_str_equal);
   a.released = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   gboolean ok = FALSE;
-  if (txn_begin(s, error)) {
+  if (sq_txn_begin(s, error)) {
     if (apply_batch(&a, error))
-      ok = txn_commit(s, error);
+      ok = sq_txn_commit(s, error);
     else
-      txn_rollback(s);
+      sq_txn_rollback(s);
   }
   g_hash_table_unref(a.latest);
   g_hash_table_unref(a.released);
@@ -1322,7 +1191,7 @@ gboolean store_apply(Store *s, gint64 calendar, StoreBatch *batch, StoreResult *
 gboolean store_calendar_remove(Store *s, gint64 id, GError **error) {
   LOCKED(s);
   Apply a = {.s = s, .cal = id, .now = g_get_real_time() / G_USEC_PER_SEC};
-  if (!txn_begin(s, error))
+  if (!sq_txn_begin(s, error))
     return FALSE;
   g_autoptr(StoreCalendar) cal = calendar_get(s, id, error);
   if (!cal)
@@ -1330,30 +1199,30 @@ gboolean store_calendar_remove(Store *s, gint64 id, GError **error) {
   a.baseline = !cal->complete;
   {
     g_autoptr(CachedStmt) st =
-        prep(s, "SELECT href, ical FROM objects WHERE calendar = ?1 AND error IS NULL ORDER BY href", error);
+        sq_prep(s, "SELECT href, ical FROM objects WHERE calendar = ?1 AND error IS NULL ORDER BY href", error);
     if (!st)
       goto fail;
     sqlite3_bind_int64(st, 1, id);
     int rc;
-    while ((rc = step(s, st, error)) == SQLITE_ROW) {
+    while ((rc = sq_step(s, st, error)) == SQLITE_ROW) {
       g_autoptr(CalObject) old = NULL;
-      const char *text = col_text(st, 1);
+      const char *text = sq_col_text(st, 1);
       if (text && calobj_scan(text, (gsize)sqlite3_column_bytes(st, 1), &old, NULL) == CALOBJ_OK &&
-          !journal_diff(&a, col_text(st, 0), old, NULL, error))
+          !journal_diff(&a, sq_col_text(st, 0), old, NULL, error))
         goto fail;
     }
     if (rc < 0)
       goto fail;
   }
-  CachedStmt *del = prep(s, "DELETE FROM calendars WHERE id = ?1", error);
+  CachedStmt *del = sq_prep(s, "DELETE FROM calendars WHERE id = ?1", error);
   if (!del)
     goto fail;
   sqlite3_bind_int64(del, 1, id);
-  if (!run(s, del, error))
+  if (!sq_run(s, del, error))
     goto fail;
-  return txn_commit(s, error);
+  return sq_txn_commit(s, error);
 fail:
-  txn_rollback(s);
+  sq_txn_rollback(s);
   return FALSE;
 }
 
@@ -1368,12 +1237,12 @@ gboolean store_foreach_object(Store *s, gint64 calendar, StoreObjectFunc func, g
                              : "SELECT calendar, href, ical FROM objects WHERE error IS NULL ORDER BY calendar, href";
   g_autoptr(sqlite3_stmt) st = NULL;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-    return sql_fail(s, error);
+    return sq_fail(s, error);
   if (calendar)
     sqlite3_bind_int64(st, 1, calendar);
   g_autoptr(StoreCalendar) cal = NULL;
   int rc;
-  while ((rc = step(s, st, error)) == SQLITE_ROW) {
+  while ((rc = sq_step(s, st, error)) == SQLITE_ROW) {
     gint64 id = sqlite3_column_int64(st, 0);
     if (!cal || cal->id != id) {
       g_clear_pointer(&cal, store_calendar_free);
@@ -1381,8 +1250,8 @@ gboolean store_foreach_object(Store *s, gint64 calendar, StoreObjectFunc func, g
       if (!cal)
         return FALSE;
     }
-    const char *text = col_text(st, 2);
-    func(cal, col_text(st, 1), text ? text : "", (gsize)sqlite3_column_bytes(st, 2), data);
+    const char *text = sq_col_text(st, 2);
+    func(cal, sq_col_text(st, 1), text ? text : "", (gsize)sqlite3_column_bytes(st, 2), data);
   }
   return rc == SQLITE_DONE;
 }
@@ -1390,17 +1259,17 @@ gboolean store_foreach_object(Store *s, gint64 calendar, StoreObjectFunc func, g
 GPtrArray *store_bad_objects(Store *s, gint64 calendar, GError **error) {
   LOCKED(s);
   g_autoptr(CachedStmt) st =
-      calendar ? prep(s, "SELECT href, error FROM objects WHERE calendar = ?1 AND error IS NOT NULL ORDER BY href",
+      calendar ? sq_prep(s, "SELECT href, error FROM objects WHERE calendar = ?1 AND error IS NOT NULL ORDER BY href",
                       error)
-               : prep(s, "SELECT href, error FROM objects WHERE error IS NOT NULL ORDER BY calendar, href", error);
+               : sq_prep(s, "SELECT href, error FROM objects WHERE error IS NOT NULL ORDER BY calendar, href", error);
   if (!st)
     return NULL;
   if (calendar)
     sqlite3_bind_int64(st, 1, calendar);
   g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(problem_free);
   int rc;
-  while ((rc = step(s, st, error)) == SQLITE_ROW)
-    g_ptr_array_add(bad, problem_new(col_text(st, 0), col_text(st, 1)));
+  while ((rc = sq_step(s, st, error)) == SQLITE_ROW)
+    g_ptr_array_add(bad, problem_new(sq_col_text(st, 0), sq_col_text(st, 1)));
   return rc == SQLITE_DONE ? g_steal_pointer(&bad) : NULL;
 }
 
@@ -1426,18 +1295,18 @@ GPtrArray *store_journal_read(Store *s, const char *consumer, gint64 after, guin
   if (after < 0) {
     after = 0;
     if (consumer) {
-      g_autoptr(CachedStmt) st = prep(s, "SELECT seq FROM consumers WHERE name = ?1", error);
+      g_autoptr(CachedStmt) st = sq_prep(s, "SELECT seq FROM consumers WHERE name = ?1", error);
       if (!st)
         return NULL;
-      bind_str(st, 1, consumer);
-      int rc = step(s, st, error);
+      sq_bind_str(st, 1, consumer);
+      int rc = sq_step(s, st, error);
       if (rc < 0)
         return NULL;
       if (rc == SQLITE_ROW)
         after = sqlite3_column_int64(st, 0);
     }
   }
-  g_autoptr(CachedStmt) st = prep(s,
+  g_autoptr(CachedStmt) st = sq_prep(s,
                                   "SELECT seq, calendar, href, kind, uid, recurrence_id, fields, baseline, at, label"
                                   " FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                                   error);
@@ -1447,19 +1316,19 @@ GPtrArray *store_journal_read(Store *s, const char *consumer, gint64 after, guin
   sqlite3_bind_int64(st, 2, limit ? (gint64)limit : -1);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(change_free_func);
   int rc;
-  while ((rc = step(s, st, error)) == SQLITE_ROW) {
+  while ((rc = sq_step(s, st, error)) == SQLITE_ROW) {
     StoreChange *c = g_new0(StoreChange, 1);
     c->seq = sqlite3_column_int64(st, 0);
     c->calendar = sqlite3_column_int64(st, 1);
-    c->href = col_dup(st, 2);
-    const char *kind = col_text(st, 3);
+    c->href = sq_col_dup(st, 2);
+    const char *kind = sq_col_text(st, 3);
     c->kind = kind && *kind == 'M' ? CHANGE_MODIFIED : kind && *kind == 'R' ? CHANGE_REMOVED : CHANGE_ADDED;
-    c->uid = col_dup(st, 4);
-    c->recurrence_id = col_dup(st, 5);
-    c->fields = col_dup(st, 6);
+    c->uid = sq_col_dup(st, 4);
+    c->recurrence_id = sq_col_dup(st, 5);
+    c->fields = sq_col_dup(st, 6);
     c->baseline = sqlite3_column_int(st, 7) != 0;
     c->at = sqlite3_column_int64(st, 8);
-    c->label = col_dup(st, 9);
+    c->label = sq_col_dup(st, 9);
     g_ptr_array_add(rows, c);
   }
   return rc == SQLITE_DONE ? g_steal_pointer(&rows) : NULL;
@@ -1468,32 +1337,32 @@ GPtrArray *store_journal_read(Store *s, const char *consumer, gint64 after, guin
 gboolean store_journal_ack(Store *s, const char *consumer, gint64 seq, GError **error) {
   g_return_val_if_fail(s && consumer, FALSE);
   LOCKED(s);
-  CachedStmt *st = prep(
+  CachedStmt *st = sq_prep(
       s, "INSERT INTO consumers (name, seq) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
       error);
   if (!st)
     return FALSE;
-  bind_str(st, 1, consumer);
+  sq_bind_str(st, 1, consumer);
   sqlite3_bind_int64(st, 2, seq);
-  return run(s, st, error);
+  return sq_run(s, st, error);
 }
 
 /* store_begin() keeps the lock until store_commit() or store_rollback(). */
 gboolean store_begin(Store *s, GError **error) {
   g_rec_mutex_lock(&s->lock);
-  if (txn_begin(s, error))
+  if (sq_txn_begin(s, error))
     return TRUE;
   g_rec_mutex_unlock(&s->lock);
   return FALSE;
 }
 
 gboolean store_commit(Store *s, GError **error) {
-  gboolean ok = txn_commit(s, error);
+  gboolean ok = sq_txn_commit(s, error);
   g_rec_mutex_unlock(&s->lock);
   return ok;
 }
 
 void store_rollback(Store *s) {
-  txn_rollback(s);
+  sq_txn_rollback(s);
   g_rec_mutex_unlock(&s->lock);
 }
