@@ -108,6 +108,8 @@ void appointment_free(Appointment *appt) {
   g_strfreev(appt->resources);
   if (appt->alarms)
     g_ptr_array_unref(appt->alarms);
+  if (appt->moz_snoozes)
+    g_array_unref(appt->moz_snoozes);
   g_strfreev(appt->rrules);
   if (appt->rdates)
     g_array_unref(appt->rdates);
@@ -538,7 +540,11 @@ static Alarm *read_alarm(icalcomponent *valarm) {
     a->absolute = TRUE;
     a->trigger_instant = icaltime_to_local_seconds(t.time);
   } else {
-    a->offset = duration_seconds(t.duration, NULL);
+    /* Days stay nominal (RFC 5545 §3.3.6): the caller applies them in the
+     * occurrence's zone. */
+    int days = 0;
+    a->offset = duration_seconds(t.duration, &days);
+    a->offset_days = t.duration.is_neg ? -days : days;
   }
   const char *related = param_value(trig, ICAL_RELATED_PARAMETER);
   a->related_end = related && !g_ascii_strcasecmp(related, "END");
@@ -562,6 +568,93 @@ static Alarm *read_alarm(icalcomponent *valarm) {
       a->acknowledged = icaltime_to_local_seconds(at);
   }
   return a;
+}
+
+/* A Thunderbird X-MOZ-* date-time: UTC, as Thunderbird writes it (a value
+ * without "Z" is read as UTC too). */
+static gint64 moz_instant(icalproperty *p) {
+  const char *v = icalproperty_get_x(p);
+  if (!v)
+    v = icalproperty_get_value_as_string(p);
+  if (!v || !*v)
+    return APPT_NO_TIME;
+  struct icaltimetype t = icaltime_from_string(v);
+  if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t) || t.is_date)
+    return APPT_NO_TIME;
+  return icaltime_to_local_seconds(t);
+}
+
+static int moz_snooze_compare(const void *pa, const void *pb) {
+  gint64 a = ((const MozSnooze *)pa)->recurrence_id, b = ((const MozSnooze *)pb)->recurrence_id;
+  return a < b ? -1 : a > b;
+}
+
+/* X-MOZ-LASTACK and X-MOZ-SNOOZE-TIME[-<microseconds>] (Thunderbird's alarm
+ * state).  Snoozes are kept sorted, one per recurrence id (the latest wins),
+ * and at most APPT_MAX_SNOOZES of them: the first ones read. */
+static void read_moz_alarm_state(icalcomponent *comp, Appointment *appt) {
+  static const char snooze[] = "X-MOZ-SNOOZE-TIME";
+  appt->moz_lastack = APPT_NO_TIME;
+  for (icalproperty *p = icalcomponent_get_first_property(comp, ICAL_X_PROPERTY); p;
+       p = icalcomponent_get_next_property(comp, ICAL_X_PROPERTY)) {
+    const char *name = icalproperty_get_x_name(p);
+    if (!name || g_ascii_strncasecmp(name, "X-MOZ-", 6) != 0)
+      continue;
+    if (!g_ascii_strcasecmp(name, "X-MOZ-LASTACK")) {
+      gint64 at = moz_instant(p);
+      appt->moz_lastack = MAX(appt->moz_lastack, at);
+      continue;
+    }
+    if (g_ascii_strncasecmp(name, snooze, sizeof snooze - 1) != 0)
+      continue;
+    MozSnooze sn = {APPT_NO_TIME, moz_instant(p)};
+    const char *suffix = name + sizeof snooze - 1;
+    if (*suffix) {
+      guint64 us = 0;
+      /* Unsigned digits only: a recurrence id before 1970 is not worth a sign. */
+      if (*suffix != '-' || !g_ascii_string_to_unsigned(suffix + 1, 10, 0, G_MAXINT64, &us, NULL))
+        continue;
+      sn.recurrence_id = (gint64)(us / G_USEC_PER_SEC);
+    }
+    if (sn.at == APPT_NO_TIME)
+      continue;
+    if (!appt->moz_snoozes)
+      appt->moz_snoozes = g_array_new(FALSE, FALSE, sizeof(MozSnooze));
+    if (appt->moz_snoozes->len >= APPT_MAX_SNOOZES)
+      continue;
+    g_array_append_val(appt->moz_snoozes, sn);
+  }
+  if (!appt->moz_snoozes)
+    return;
+  g_array_sort(appt->moz_snoozes, moz_snooze_compare);
+  /* One per recurrence id: the latest snooze. */
+  GArray *arr = appt->moz_snoozes;
+  guint w = 0;
+  for (guint r = 0; r < arr->len; r++) {
+    const MozSnooze *x = &g_array_index(arr, MozSnooze, r);
+    MozSnooze *last = w ? &g_array_index(arr, MozSnooze, w - 1) : NULL;
+    if (last && last->recurrence_id == x->recurrence_id)
+      last->at = MAX(last->at, x->at);
+    else
+      g_array_index(arr, MozSnooze, w++) = *x;
+  }
+  g_array_set_size(arr, w);
+}
+
+gint64 appointment_moz_snooze(const Appointment *appt, gint64 recurrence_id) {
+  const GArray *arr = appt ? appt->moz_snoozes : NULL;
+  guint lo = 0, hi = arr ? arr->len : 0;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    gint64 r = g_array_index(arr, MozSnooze, mid).recurrence_id;
+    if (r == recurrence_id)
+      return g_array_index(arr, MozSnooze, mid).at;
+    if (r < recurrence_id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return APPT_NO_TIME;
 }
 
 static BusyStatus parse_busystatus(const char *v) {
@@ -792,6 +885,8 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
     if (!icaldurationtype_is_bad_duration(d) && !d.is_neg)
       appt->travel = duration_seconds(d, NULL);
   }
+
+  read_moz_alarm_state(comp, appt);
 
   icalproperty *seq = icalcomponent_get_first_property(comp, ICAL_SEQUENCE_PROPERTY);
   appt->sequence = seq ? MAX(icalproperty_get_sequence(seq), 0) : 0;

@@ -19,6 +19,7 @@
 #include "zones.h"
 
 #define APPT_NO_TIME G_MININT64 /* an absent instant */
+#define APPT_MAX_SNOOZES 1000u  /* X-MOZ-SNOOZE-TIME-* kept per component */
 
 typedef enum { CUTYPE_INDIVIDUAL, CUTYPE_GROUP, CUTYPE_RESOURCE, CUTYPE_ROOM, CUTYPE_UNKNOWN } CuType;
 typedef enum { ROLE_REQ_PARTICIPANT, ROLE_CHAIR, ROLE_OPT_PARTICIPANT, ROLE_NON_PARTICIPANT } Role;
@@ -45,7 +46,13 @@ typedef struct {
   AlarmAction action;
   gboolean absolute;      /* TRIGGER;VALUE=DATE-TIME */
   gint64 trigger_instant; /* when absolute */
-  gint64 offset;          /* seconds, relative trigger (negative = before) */
+  /* A relative trigger is a DURATION whose day and week part is nominal
+   * (RFC 5545 §3.3.6: "-P1D" is the same wall-clock time the day before,
+   * even across a DST change) and whose time part is exact.  Both carry the
+   * sign: "-P1DT2H" is offset_days = -1, offset = -7200.  Apply the days
+   * first, in the occurrence's zone, then the seconds. */
+  int offset_days;        /* nominal days (weeks count 7), negative = before */
+  gint64 offset;          /* exact seconds of the time part, negative = before */
   gboolean related_end;   /* RELATED=END */
   int repeat;
   gint64 repeat_interval;
@@ -53,6 +60,14 @@ typedef struct {
   char *uid;
   gint64 acknowledged; /* RFC 9074 ACKNOWLEDGED, or APPT_NO_TIME */
 } Alarm;
+
+/* A Thunderbird snooze: X-MOZ-SNOOZE-TIME (recurrence_id APPT_NO_TIME) or
+ * X-MOZ-SNOOZE-TIME-<N>, where N is the occurrence's recurrence id in
+ * microseconds since the epoch (stored here in seconds). */
+typedef struct {
+  gint64 recurrence_id; /* instant, or APPT_NO_TIME for the plain property */
+  gint64 at;            /* the instant the alarm was snoozed until */
+} MozSnooze;
 
 typedef enum { STATUS_NONE, STATUS_TENTATIVE, STATUS_CONFIRMED, STATUS_CANCELLED } EventStatus;
 typedef enum { BUSYSTATUS_UNSET, BUSYSTATUS_FREE, BUSYSTATUS_TENTATIVE, BUSYSTATUS_BUSY, BUSYSTATUS_OOF, BUSYSTATUS_WORKINGELSEWHERE } BusyStatus;
@@ -90,6 +105,10 @@ typedef struct {
   GStrv resources;
   GPtrArray *alarms; /* of Alarm* */
   gint64 travel;     /* X-APPLE-TRAVEL-DURATION seconds, -1 = absent */
+  gint64 moz_lastack;    /* X-MOZ-LASTACK (Thunderbird: alarms due up to then were
+                          * dismissed), or APPT_NO_TIME */
+  GArray *moz_snoozes;   /* of MozSnooze, sorted by recurrence_id (one per id, at
+                          * most APPT_MAX_SNOOZES), or NULL when there is none */
   int sequence;
   gint64 created, last_modified, dtstamp; /* instants or APPT_NO_TIME */
 
@@ -206,3 +225,8 @@ gboolean place_is_link(const char *text);
 
 /* Attendee whose email is one of `owners` (NULL-terminated, lower case), or NULL. */
 const Attendee *appointment_find_attendee(const Appointment *appt, const char *const *owners);
+
+/* When the component's Thunderbird snooze for the occurrence with this
+ * recurrence id (APPT_NO_TIME: the plain X-MOZ-SNOOZE-TIME) ends, or
+ * APPT_NO_TIME. */
+gint64 appointment_moz_snooze(const Appointment *appt, gint64 recurrence_id);
