@@ -353,9 +353,16 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
 
 static char *valid_utf8(const char *s) { return s ? g_utf8_make_valid(s, -1) : NULL; }
 
+/* "failed", "unchanged" or "synced". */
+static const char *job_status(const Job *job) {
+  const StoreResult *r = &job->stats.result;
+  if (!job->ok)
+    return "failed";
+  return r->added + r->modified + r->removed == 0 && (!r->problems || !r->problems->len) ? "unchanged" : "synced";
+}
+
 static void job_json(GString *out, const Job *job) {
   const StoreResult *r = &job->stats.result;
-  gboolean unchanged = job->ok && r->added + r->modified + r->removed == 0 && (!r->problems || !r->problems->len);
   g_autofree char *name = valid_utf8(job->cal->name), *err = valid_utf8(job->error);
   g_string_append(out, "{\"account\":");
   report_append_json_string(out, job->cal->account);
@@ -363,7 +370,7 @@ static void job_json(GString *out, const Job *job) {
   report_append_json_string(out, name);
   g_string_append(out, ",\"url\":");
   report_append_json_string(out, job->cal->url);
-  g_string_append_printf(out, ",\"status\":\"%s\"", !job->ok ? "failed" : unchanged ? "unchanged" : "synced");
+  g_string_append_printf(out, ",\"status\":\"%s\"", job_status(job));
   g_string_append_printf(out, ",\"added\":%u,\"modified\":%u,\"removed\":%u,\"bad\":%u,\"objects\":%u",
                          r->added, r->modified, r->removed, r->problems ? r->problems->len : 0, job->objects);
   g_string_append(out, ",\"method\":");
@@ -405,6 +412,14 @@ static void job_text(GString *out, const Job *job) {
 }
 
 /* ---- sync -------------------------------------------------------------------------------- */
+
+/* Keeps the outcome for `diaryd status` and the agent's back-off; a store
+ * that cannot take it does not fail the sync. */
+static void record_status(Store *store, const char *label, gint64 now, const char *result, const char *error_text) {
+  g_autoptr(GError) error = NULL;
+  if (!store_sync_status_record(store, label, now, result, error_text, &error))
+    cli_say(stderr, "%s", error->message);
+}
 
 int cmd_sync(int argc, char **argv) {
   g_autofree char *config = NULL, *db = NULL;
@@ -460,14 +475,18 @@ int cmd_sync(int argc, char **argv) {
     AccountAuthState *auth = account_auth(account, trace, &error);
     if (!auth) {
       cli_say(stderr, "%s", error->message);
+      record_status(store, account->name, g_get_real_time() / G_USEC_PER_SEC, "failed", error->message);
       failed = TRUE;
       continue;
     }
     g_ptr_array_add(auths, auth);
     if (!discover_account(store, auth, discover, stderr)) {
+      record_status(store, account->name, g_get_real_time() / G_USEC_PER_SEC, "failed",
+                    auth->refused ? auth->refused : "discovery failed");
       failed = TRUE;
       continue;
     }
+    record_status(store, account->name, g_get_real_time() / G_USEC_PER_SEC, "synced", NULL);
     g_autoptr(GPtrArray) cals = store_calendars(store, account->name, &error);
     if (!cals) {
       cli_say(stderr, "%s", error->message);
@@ -498,9 +517,11 @@ int cmd_sync(int argc, char **argv) {
   run_jobs(&w, (guint)jobs, !json && isatty(STDERR_FILENO) && !verbose);
 
   g_autoptr(GString) out = g_string_new(json ? "{\"calendars\":[" : NULL);
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   for (guint i = 0; i < w.jobs->len; i++) {
     Job *job = g_ptr_array_index(w.jobs, i);
     failed |= !job->ok;
+    record_status(store, job->label, now, job_status(job), job->error);
     for (guint k = 0; job->stats.result.problems && k < job->stats.result.problems->len; k++) {
       StoreProblem *p = g_ptr_array_index(job->stats.result.problems, k);
       cli_say(stderr, "%s: %s: %s", job->label, p->href, p->message);

@@ -33,7 +33,7 @@
 GQuark store_error_quark(void);
 typedef enum { STORE_ERROR_OPEN, STORE_ERROR_SCHEMA, STORE_ERROR_SQL, STORE_ERROR_NOT_FOUND } StoreError;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct Store Store;
 
@@ -183,3 +183,124 @@ gboolean store_journal_ack(Store *store, const char *consumer, gint64 seq, GErro
 gboolean store_begin(Store *store, GError **error);
 gboolean store_commit(Store *store, GError **error);
 void store_rollback(Store *store);
+
+/* ---- the agent's state (store_agent.c) ----------------------------------------- *
+ *
+ * What `diaryd run` and `diaryd refresh` remember between runs: the open
+ * findings (so a finding is announced once), the alerts waiting to be shown
+ * (written in the transaction that found them, shown afterwards: persist,
+ * then act), the reminder triggers with what the owner did with each
+ * (shown, snoozed, dismissed: kept across restarts), the sync outcome per
+ * calendar, and a few named values. */
+
+typedef struct {
+  char *key;          /* Finding.key: stable across runs */
+  char *check, *severity, *message;
+  gint64 day;         /* local day number the finding is anchored on */
+  gint64 first_seen;
+  gint64 resolved_at; /* 0 while open */
+} StoreFinding;
+void store_finding_free(StoreFinding *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreFinding, store_finding_free)
+
+/* The open findings, key → StoreFinding* (owned by the table); NULL on error. */
+GHashTable *store_findings_open(Store *store, GError **error);
+/* Records a finding as open now: a new key, or one resolved before, is
+ * (re)opened with first_seen = now; an open one only has its message and
+ * day refreshed. */
+gboolean store_finding_put(Store *store, const StoreFinding *f, gint64 now, GError **error);
+/* Marks an open finding resolved at `now`. */
+gboolean store_finding_resolve(Store *store, const char *key, gint64 now, GError **error);
+/* Forgets findings: resolved more than `before`, or open and anchored before
+ * `before_day` (they are in the past now, neither news nor resolved). */
+gboolean store_findings_prune(Store *store, gint64 before, gint64 before_day, GError **error);
+/* Open findings (StoreFinding*, free func set) by day then key. */
+GPtrArray *store_findings_list(Store *store, GError **error);
+
+typedef enum { ALERT_LOW, ALERT_NORMAL, ALERT_CRITICAL } AlertUrgency;
+
+typedef struct {
+  gint64 id;
+  gint64 created;
+  char *kind;       /* "finding", "findings", "review", "missed", "sync" */
+  AlertUrgency urgency;
+  char *summary, *body;
+  char *link;       /* or NULL */
+} StoreAlert;
+void store_alert_free(StoreAlert *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreAlert, store_alert_free)
+
+gboolean store_alert_add(Store *store, const StoreAlert *a, GError **error);
+/* Alerts not yet shown, oldest first (StoreAlert*, free func set). */
+GPtrArray *store_alerts_pending(Store *store, GError **error);
+gboolean store_alert_shown(Store *store, gint64 id, gint64 now, GError **error);
+
+typedef enum {
+  REMINDER_PENDING,   /* waiting for next_at */
+  REMINDER_SHOWN,     /* displayed; nothing more unless snoozed */
+  REMINDER_SNOOZED,   /* waiting for next_at again */
+  REMINDER_DISMISSED, /* the owner dismissed it: never again */
+  REMINDER_MISSED,    /* due while the agent could not show it: told once in a summary */
+  REMINDER_EXPIRED,   /* due too long ago to be worth showing */
+} ReminderState;
+const char *reminder_state_name(ReminderState state);
+
+typedef struct {
+  char *key;           /* Trigger.key */
+  char *kind;          /* "alarm", "default", "leave", "snooze" */
+  char *uid;
+  gint64 due, start, end;
+  gboolean all_day, audio;
+  char *summary, *location, *link, *description, *source;
+  ReminderState state;
+  gint64 next_at;      /* when it shows next (pending, snoozed) */
+  gint64 shown_at;     /* 0 never */
+} StoreReminder;
+void store_reminder_free(StoreReminder *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreReminder, store_reminder_free)
+
+/* Adds a trigger, or refreshes the stored one's details, marking it seen by
+ * `generation`.  What the owner did with it is kept, unless the trigger
+ * moved (another due time: an appointment moved is a new reminder), which
+ * makes it pending again. */
+gboolean store_reminder_put(Store *store, const StoreReminder *r, gint64 generation, GError **error);
+/* Drops triggers a refresh over [from, …) no longer lists (generation older
+ * than `generation`, due at or after `from`) unless they are shown or
+ * dismissed, and every trigger due before `forget_before`. */
+gboolean store_reminders_prune(Store *store, gint64 generation, gint64 from, gint64 forget_before, GError **error);
+/* The earliest next_at of a pending or snoozed trigger, or G_MAXINT64. */
+gint64 store_reminders_next(Store *store, GError **error);
+/* Pending and snoozed triggers with next_at <= until, by next_at (free func set). */
+GPtrArray *store_reminders_due(Store *store, gint64 until, GError **error);
+/* Triggers with next_at >= from, pending or snoozed, at most `limit`. */
+GPtrArray *store_reminders_upcoming(Store *store, gint64 from, guint limit, GError **error);
+StoreReminder *store_reminder_get(Store *store, const char *key, GError **error);
+/* Sets the state; next_at for pending/snoozed; shown_at = now when SHOWN. */
+gboolean store_reminder_set(Store *store, const char *key, ReminderState state, gint64 next_at, gint64 now,
+                            GError **error);
+
+typedef struct {
+  char *calendar;       /* "ACCOUNT/NAME" */
+  gint64 attempted_at, ok_at, next_at;
+  char *result;         /* "synced", "unchanged", "failed" */
+  char *error;          /* or NULL */
+  int failures;         /* in a row */
+} StoreSyncStatus;
+void store_sync_status_free(StoreSyncStatus *st);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreSyncStatus, store_sync_status_free)
+/* Records the outcome of one sync of a calendar (or of an account, when it
+ * failed before its calendars: label "ACCOUNT") at `now`: result "synced",
+ * "unchanged" or "failed" with its error.  Counts failures in a row. */
+gboolean store_sync_status_record(Store *store, const char *calendar, gint64 now, const char *result,
+                                  const char *error_text, GError **error);
+/* When the agent means to sync it next (for `diaryd status`). */
+gboolean store_sync_status_set_next(Store *store, const char *calendar, gint64 next_at, GError **error);
+/* By calendar (free func set). */
+GPtrArray *store_sync_status_list(Store *store, GError **error);
+
+/* Named values the agent keeps (last review per kind, refresh generation). */
+char *store_value_get(Store *store, const char *name, GError **error);
+gboolean store_value_set(Store *store, const char *name, const char *value, GError **error);
+/* The same, as an integer; `fallback` when unset or not a number. */
+gint64 store_value_int(Store *store, const char *name, gint64 fallback);
+gboolean store_value_set_int(Store *store, const char *name, gint64 value, GError **error);

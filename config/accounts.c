@@ -40,8 +40,12 @@ static const char *const ACCOUNT_KEYS[] = {"url",    "username", "password_comma
                                            "client_id", "client_secret", "scope",   "auth_url", "token_url",
                                            "calendars", "ca_file", NULL};
 static const char *const CALENDAR_KEYS[] = {"busy", "confirmations", "color", "reminders", NULL};
+static const char *const AGENT_KEYS[] = {"sync_interval", "check_days", "review", "snooze", "missed",
+                                         "reminders", "leave_reminders", NULL};
 
 /* ---- freeing --------------------------------------------------------------- */
+
+static void agent_clear(AgentSettings *a);
 
 
 static void account_free(Account *a) {
@@ -90,6 +94,7 @@ void diaryd_config_free(DiarydConfig *cfg) {
   g_ptr_array_unref(cfg->accounts);
   g_ptr_array_unref(cfg->calendars);
   g_ptr_array_unref(cfg->problems);
+  agent_clear(&cfg->agent);
   g_free(cfg);
 }
 
@@ -705,7 +710,8 @@ static gint cmp_gint64(gconstpointer a, gconstpointer b) {
   return x < y ? -1 : x > y;
 }
 
-static GArray *parse_reminders(Loader *l, int line, const char *v, gboolean *bad) {
+/* "10m, 1h" or "none": durations ascending, without duplicates. */
+static GArray *parse_durations(Loader *l, int line, const char *key, const char *v, gboolean *bad) {
   g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(gint64));
   if (!g_ascii_strcasecmp(v, "none"))
     return g_steal_pointer(&out);
@@ -714,7 +720,7 @@ static GArray *parse_reminders(Loader *l, int line, const char *v, gboolean *bad
     g_strstrip(*p);
     gint64 seconds;
     if (!when_parse_duration(*p, &seconds)) {
-      problem(l, line, "reminders: \"%s\" is not a duration (example: reminders = 10m, 1h; or none)%s", *p,
+      problem(l, line, "%s: \"%s\" is not a duration (example: %s = 10m, 1h; or none)%s", key, *p, key,
               comment_hint(*p));
       *bad = TRUE;
       return NULL;
@@ -722,7 +728,7 @@ static GArray *parse_reminders(Loader *l, int line, const char *v, gboolean *bad
     g_array_append_val(out, seconds);
   }
   if (out->len > MAX_REMINDERS) {
-    problem(l, line, "reminders: more than %d", MAX_REMINDERS);
+    problem(l, line, "%s: more than %d", key, MAX_REMINDERS);
     *bad = TRUE;
     return NULL;
   }
@@ -787,10 +793,139 @@ static void load_calendar(Loader *l, const Section *s, const char *rest) {
   }
   g_autofree char *reminders = get(l, s, "reminders", &bad);
   if (reminders)
-    c->reminders = parse_reminders(l, section_key_line(s, "reminders"), reminders, &bad);
+    c->reminders = parse_durations(l, section_key_line(s, "reminders"), "reminders", reminders, &bad);
 
   if (!bad && c->account)
     g_ptr_array_add(l->cfg->calendars, g_steal_pointer(&c));
+}
+
+/* ---- [agent] -------------------------------------------------------------------- */
+
+static void agent_defaults(AgentSettings *a) {
+  a->sync_interval = 300;
+  a->check_days = 60;
+  a->review[0] = (8 * 60 + 30) * 60;
+  a->review[1] = 17 * 3600;
+  a->snooze = g_array_new(FALSE, FALSE, sizeof(gint64));
+  const gint64 snooze[] = {300, 600, 3600};
+  g_array_append_vals(a->snooze, snooze, G_N_ELEMENTS(snooze));
+  a->missed = 3600;
+  a->reminders = g_array_new(FALSE, FALSE, sizeof(gint64));
+  a->leave_reminders = TRUE;
+}
+
+static void agent_clear(AgentSettings *a) {
+  g_clear_pointer(&a->snooze, g_array_unref);
+  g_clear_pointer(&a->reminders, g_array_unref);
+}
+
+/* A duration within [min, max] seconds, or a problem. */
+static gboolean agent_duration(Loader *l, const Section *s, const char *key, gint64 min, gint64 max, gint64 *out,
+                               gboolean *bad) {
+  g_autofree char *v = get(l, s, key, bad);
+  if (!v)
+    return FALSE;
+  gint64 seconds;
+  if (!when_parse_duration(v, &seconds) || seconds < min || seconds > max) {
+    g_autofree char *lo = when_format_duration(min), *hi = when_format_duration(max);
+    problem(l, section_key_line(s, key), "%s: \"%s\" is not a duration from %s to %s%s", key, v, lo, hi,
+            comment_hint(v));
+    *bad = TRUE;
+    return FALSE;
+  }
+  *out = seconds;
+  return TRUE;
+}
+
+/* "08:30, 17:00", "08:30" (no evening review), seconds allowed ("08:30:15"),
+ * or "off". */
+static gboolean parse_review(const char *v, int review[2]) {
+  review[0] = review[1] = -1;
+  if (!g_ascii_strcasecmp(v, "off") || !g_ascii_strcasecmp(v, "none"))
+    return TRUE;
+  g_auto(GStrv) parts = g_strsplit(v, ",", -1);
+  if (g_strv_length(parts) > 2)
+    return FALSE;
+  for (guint i = 0; parts[i]; i++) {
+    g_strstrip(parts[i]);
+    g_auto(GStrv) hms = g_strsplit(parts[i], ":", -1);
+    guint n = g_strv_length(hms);
+    const int max[] = {23, 59, 59};
+    int hmsv[3] = {0, 0, 0};
+    if (n < 2 || n > 3)
+      return FALSE;
+    for (guint k = 0; k < n; k++) {
+      guint64 x;
+      if (strlen(hms[k]) < 1 || strlen(hms[k]) > 2 || !g_ascii_string_to_unsigned(hms[k], 10, 0, max[k], &x, NULL))
+        return FALSE;
+      hmsv[k] = (int)x;
+    }
+    int h = hmsv[0], m = hmsv[1], sec = hmsv[2];
+    review[i] = (h * 60 + m) * 60 + sec;
+  }
+  return TRUE;
+}
+
+static void load_agent(Loader *l, const Section *s) {
+  gboolean bad = s->troubled;
+  AgentSettings *a = &l->cfg->agent;
+  if (a->line) {
+    problem(l, s->line, "[agent] is written twice (first at line %d)", a->line);
+    return;
+  }
+  a->line = s->line;
+  unknown_keys(l, s, AGENT_KEYS, &bad);
+  agent_duration(l, s, "sync_interval", 60, 24 * 3600, &a->sync_interval, &bad);
+  agent_duration(l, s, "missed", 0, 7 * 86400, &a->missed, &bad);
+  g_autofree char *days = get(l, s, "check_days", &bad);
+  if (days) {
+    gint64 n;
+    if (!g_ascii_string_to_signed(days, 10, 1, 366, &n, NULL)) {
+      problem(l, section_key_line(s, "check_days"), "check_days: \"%s\" is not a number of days from 1 to 366%s",
+              days, comment_hint(days));
+      bad = TRUE;
+    } else {
+      a->check_days = (int)n;
+    }
+  }
+  g_autofree char *review = get(l, s, "review", &bad);
+  if (review && !parse_review(review, a->review)) {
+    problem(l, section_key_line(s, "review"), "review: \"%s\" is not one or two times of day (example: review = "
+            "08:30, 17:00; or off)%s", review, comment_hint(review));
+    bad = TRUE;
+  }
+  const char *lists[] = {"snooze", "reminders"};
+  GArray **slots[] = {&a->snooze, &a->reminders};
+  for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
+    g_autofree char *v = get(l, s, lists[i], &bad);
+    if (!v)
+      continue;
+    GArray *parsed = parse_durations(l, section_key_line(s, lists[i]), lists[i], v, &bad);
+    if (!parsed)
+      continue;
+    if (i == 0 && parsed->len == 0) {
+      problem(l, section_key_line(s, "snooze"), "snooze: give at least one duration (example: snooze = 5m, 1h)");
+      bad = TRUE;
+      g_array_unref(parsed);
+      continue;
+    }
+    g_array_unref(*slots[i]);
+    *slots[i] = parsed;
+  }
+  g_autofree char *leave = get(l, s, "leave_reminders", &bad);
+  if (leave) {
+    int b = parse_bool(leave);
+    if (b < 0) {
+      problem(l, section_key_line(s, "leave_reminders"), "leave_reminders: \"%s\" is not a boolean (yes/no)%s",
+              leave, comment_hint(leave));
+      bad = TRUE;
+    } else {
+      a->leave_reminders = b;
+    }
+  }
+  /* A section with problems keeps the defaults for what it got wrong, like
+   * the other sections; `diaryd config check` lists the problems. */
+  (void)bad;
 }
 
 /* ---- loading ----------------------------------------------------------------------- */
@@ -857,6 +992,7 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
   cfg->accounts = g_ptr_array_new_with_free_func((GDestroyNotify)account_free);
   cfg->calendars = g_ptr_array_new_with_free_func((GDestroyNotify)calendar_settings_free);
   cfg->problems = g_ptr_array_new_with_free_func((GDestroyNotify)problem_free);
+  agent_defaults(&cfg->agent);
   cfg->path = path ? g_strdup(path) : diaryd_config_default_path();
 
   g_autofree char *dir = g_path_get_dirname(cfg->path);
@@ -899,6 +1035,8 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
     Section *s = g_ptr_array_index(l.sections, i);
     if (!strcmp(s->name, "check")) {
       load_check(&l, s, check);
+    } else if (!strcmp(s->name, "agent")) {
+      load_agent(&l, s);
     } else if (g_str_has_prefix(s->name, "account ") || !strcmp(s->name, "account")) {
       g_autofree char *name = g_strstrip(g_strdup(s->name + 7));
       load_account(&l, s, name);
@@ -906,7 +1044,7 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
       g_autofree char *rest = g_strstrip(g_strdup(s->name + 8));
       load_calendar(&l, s, rest);
     } else {
-      problem(&l, s->line, "unknown section [%s] (known: [check], [account NAME], [calendar ACCOUNT/NAME])",
+      problem(&l, s->line, "unknown section [%s] (known: [check], [agent], [account NAME], [calendar ACCOUNT/NAME])",
               s->name);
     }
   }

@@ -58,6 +58,28 @@ typedef struct {
                        empty for `reminders = none` */
 } CalendarSettings;
 
+/* The [agent] section: how `diaryd run` behaves.
+ *
+ *   [agent]
+ *   sync_interval = 5m        # how often calendars are synced (jittered; backs off on failure)
+ *   check_days = 60           # how far ahead the agent checks the diary
+ *   review = 08:30, 17:00     # daily reviews (HH:MM[:SS]): today's diary, then tomorrow's; or "off"
+ *   snooze = 5m, 10m, 1h      # the Snooze choices a reminder offers
+ *   missed = 1h               # reminders missed by up to this much are shown once, late
+ *   reminders = none          # default reminders for events without VALARM (per-calendar `reminders` win)
+ *   leave_reminders = yes     # "leave now" when the previous appointment is elsewhere
+ */
+typedef struct {
+  int line;               /* of the [agent] header, 0 when there is none */
+  gint64 sync_interval;   /* seconds */
+  int check_days;
+  int review[2];          /* seconds after local midnight, -1 = off: [0] today's, [1] tomorrow's */
+  GArray *snooze;         /* of gint64 seconds, ascending */
+  gint64 missed;          /* seconds */
+  GArray *reminders;      /* of gint64 seconds before the start; empty = none */
+  gboolean leave_reminders;
+} AgentSettings;
+
 typedef struct {
   char *file;
   int line;         /* 0 when it is about the file as a whole */
@@ -69,6 +91,7 @@ typedef struct {
   GPtrArray *accounts;     /* of Account*, in file order */
   GPtrArray *calendars;    /* of CalendarSettings*, in file order */
   GPtrArray *problems;     /* of ConfigProblem*, in line order */
+  AgentSettings agent;     /* the defaults when there is no [agent] section */
 } DiarydConfig;
 
 /* Google's endpoints, the defaults of an oauth2 account (agent/oauth.h

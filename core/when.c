@@ -294,3 +294,20 @@ gboolean when_parse_require(const char *text, guint *mask, char **bad_name) {
   *mask = m;
   return TRUE;
 }
+
+char *when_format_duration(gint64 seconds) {
+  GString *out = g_string_new(seconds < 0 ? "-" : "");
+  guint64 left = seconds < 0 ? -(guint64)seconds : (guint64)seconds;
+  static const struct {
+    guint64 size;
+    char unit;
+  } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+  for (gsize i = 0; i < G_N_ELEMENTS(units); i++)
+    if (left >= units[i].size) {
+      g_string_append_printf(out, "%" G_GUINT64_FORMAT "%c", left / units[i].size, units[i].unit);
+      left %= units[i].size;
+    }
+  if (out->len == 0 || (out->len == 1 && out->str[0] == '-'))
+    g_string_assign(out, "0s");
+  return g_string_free(out, FALSE);
+}

@@ -30,3 +30,7 @@ gboolean when_parse_checks(const char *text, guint *mask, char **bad_name);
 /* Comma-separated completeness fields ("time,location,attendees,requirements",
  * or "none") -> RequireMask. */
 gboolean when_parse_require(const char *text, guint *mask, char **bad_name);
+
+/* Seconds as people write them and when_parse_duration() reads them back:
+ * "45m", "1h30m", "2d", "90s", "0s"; negative values get a leading '-'. */
+char *when_format_duration(gint64 seconds);

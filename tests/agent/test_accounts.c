@@ -93,7 +93,7 @@ static const Row rows[] = {
     {"empty file", "", 0, {{0}}, 0, 0},
     {"comments only", "# nothing\n\n   # indented\n", 0, {{0}}, 0, 0},
     {"unknown section", "[check]\n\n[acount work]\nurl = https://x.example.com/\n", 0,
-     {{3, "unknown section [acount work] (known: [check], [account NAME], [calendar ACCOUNT/NAME])"}}, 0, 0},
+     {{3, "unknown section [acount work] (known: [check], [agent], [account NAME], [calendar ACCOUNT/NAME])"}}, 0, 0},
     {"unknown key in an account",
      "[account work]\nurl = https://x.example.com/\nuser = sam\n", 0,
      {{3, "unknown key \"user\" in [account work] (known: url, username, password_command, password, auth, "
