@@ -82,7 +82,7 @@ BUILD_DEBS := build-essential pkg-config libglib2.0-dev libical-dev libxml2-dev 
               libsqlite3-dev libnotify-dev libsystemd-dev tzdata
 TEST_DEBS  := perl python3 python3-icalendar python3-recurring-ical-events valgrind clang \
               libclang-rt-14-dev cppcheck time curl radicale xandikos vdirsyncer python3-aiosmtpd \
-              python3-trustme openssl
+              python3-trustme openssl dbus dunst xvfb libnotify-bin
 
 deps:
 	@tests/tools/install-deps $(BUILD_DEBS) $(TEST_DEBS)
@@ -118,14 +118,39 @@ demo: all
 	tests/tools/demo $(DIARYD)
 
 # ---- install ---------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/diaryd
+# The systemd user unit goes where the user manager looks for units:
+# $(PREFIX)/lib/systemd/user is on its search path for PREFIX=/usr and
+# /usr/local (`systemd-analyze --user unit-paths`); for an install in your
+# home, use USERUNITDIR=~/.config/systemd/user.
+DOCDIR      ?= $(DATADIR)/doc/diaryd
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+UNIT        := $(BUILD)/diaryd.service
+
+# The unit with the install paths filled in.  Remade on every run, as BINDIR
+# may differ from the last one, but only rewritten when its text changes.
+$(UNIT): systemd/diaryd.service.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@ && echo "generated $@ (diaryd in $(BINDIR))"; fi
+FORCE:
+
+install: all $(UNIT)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/diaryd $(DESTDIR)$(DOCDIR) $(DESTDIR)$(USERUNITDIR)
 	install -m 0755 $(DIARYD) $(DESTDIR)$(BINDIR)/diaryd
 	install -m 0644 config/diaryd.conf.example $(DESTDIR)$(DATADIR)/diaryd/diaryd.conf.example
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 $(UNIT) $(DESTDIR)$(USERUNITDIR)/diaryd.service
+	@if [ -d config/templates ]; then \
+	  echo "install config/templates in $(DESTDIR)$(DATADIR)/diaryd/templates"; \
+	  rm -rf $(DESTDIR)$(DATADIR)/diaryd/templates && \
+	  cp -R config/templates $(DESTDIR)$(DATADIR)/diaryd/templates && \
+	  chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/diaryd/templates; \
+	fi
 
+# Run `systemctl --user disable --now diaryd` first if you enabled the service.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/diaryd
-	rm -rf $(DESTDIR)$(DATADIR)/diaryd
+	rm -f $(DESTDIR)$(BINDIR)/diaryd $(DESTDIR)$(USERUNITDIR)/diaryd.service
+	rm -rf $(DESTDIR)$(DATADIR)/diaryd $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-asan build-fuzz tests/bench/out

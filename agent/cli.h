@@ -30,3 +30,5 @@ int cmd_discover(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_auth(int argc, char **argv);
+int cmd_agenda(int argc, char **argv);
+int cmd_status(int argc, char **argv);

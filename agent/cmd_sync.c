@@ -9,10 +9,12 @@
  * calendar order once all are done; on a terminal a progress line on
  * stderr shows the objects seen so far.
  */
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "accounts.h"
+#include "agentlock.h"
 #include "caldav.h"
 #include "cli.h"
 #include "davxml.h"
@@ -413,6 +415,19 @@ static void job_text(GString *out, const Job *job) {
 
 /* ---- sync -------------------------------------------------------------------------------- */
 
+/* A running agent is told to sync at once (SIGUSR1): what this sync wrote
+ * to the journal is then checked and announced by it, not left for its next
+ * interval.  The agent itself runs `diaryd sync` as its child: that one
+ * (DIARYD_AGENT_CHILD set) does not poke its parent. */
+static void poke_agent(Store *store) {
+  if (g_getenv("DIARYD_AGENT_CHILD"))
+    return;
+  g_autofree char *lock = agent_lock_path(store_path(store));
+  pid_t pid = agent_lock_holder(lock);
+  if (pid > 0 && kill(pid, SIGUSR1) == 0)
+    fprintf(stderr, "diaryd: the agent (pid %ld) checks the diary now\n", (long)pid);
+}
+
 /* Keeps the outcome for `diaryd status` and the agent's back-off; a store
  * that cannot take it does not fail the sync. */
 static void record_status(Store *store, const char *label, gint64 now, const char *result, const char *error_text) {
@@ -537,6 +552,7 @@ int cmd_sync(int argc, char **argv) {
   if (json)
     g_string_append(out, "]}\n");
   fwrite(out->str, 1, out->len, stdout);
+  poke_agent(store);
   return failed ? EXIT_FAILED : 0;
 }
 

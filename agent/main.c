@@ -12,6 +12,8 @@
 #include "checks.h"
 #include "cli.h"
 #include "common.h"
+#include "daemon.h"
+#include "refresh.h"
 #include "report.h"
 #include "slots.h"
 #include "when.h"
@@ -140,11 +142,15 @@ static const Command commands[] = {
     {"check", cmd_check, "check .ics files and folders against the diary rules"},
     {"slots", cmd_slots, "list free slots that pass every rule"},
     {"occurrences", cmd_occurrences, "list the occurrences diaryd sees in a window"},
+    {"agenda", cmd_agenda, "show a day or a week of the diary with its problems inline"},
     {"sync", cmd_sync, "mirror the configured CalDAV calendars into the local store"},
     {"discover", cmd_discover, "find the calendars behind a CalDAV URL"},
     {"journal", cmd_journal, "show the change journal the syncs wrote"},
     {"config", cmd_config, "config check: list every problem in the config file"},
     {"auth", cmd_auth, "authorise an OAuth2 account (Google) in the browser"},
+    {"run", cmd_run, "run the agent: sync, check after every change, alerts, reminders, daily reviews"},
+    {"refresh", cmd_refresh, "check the diary now and update the agent's alerts and reminders"},
+    {"status", cmd_status, "the agent, each calendar's last and next sync, open problems, next reminders"},
 };
 
 static void usage(FILE *to) {

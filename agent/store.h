@@ -275,6 +275,9 @@ GPtrArray *store_reminders_due(Store *store, gint64 until, GError **error);
 /* Triggers with next_at >= from, pending or snoozed, at most `limit`. */
 GPtrArray *store_reminders_upcoming(Store *store, gint64 from, guint limit, GError **error);
 StoreReminder *store_reminder_get(Store *store, const char *key, GError **error);
+/* Dismisses every trigger of one occurrence (its UID and start) that has
+ * not fired yet or is snoozed: "Dismiss" means the owner knows. */
+gboolean store_reminders_dismiss(Store *store, const char *uid, gint64 start, GError **error);
 /* Sets the state; next_at for pending/snoozed; shown_at = now when SHOWN. */
 gboolean store_reminder_set(Store *store, const char *key, ReminderState state, gint64 next_at, gint64 now,
                             GError **error);

@@ -317,6 +317,17 @@ StoreReminder *store_reminder_get(Store *s, const char *key, GError **error) {
   return NULL;
 }
 
+gboolean store_reminders_dismiss(Store *s, const char *uid, gint64 start, GError **error) {
+  LOCKED(s);
+  CachedStmt *st = sq_prep(s, "UPDATE reminders SET state = 3 WHERE uid = ?1 AND start = ?2 AND state IN (0, 1, 2)",
+                           error);
+  if (!st)
+    return FALSE;
+  sq_bind_str(st, 1, uid);
+  sqlite3_bind_int64(st, 2, start);
+  return sq_run(s, st, error);
+}
+
 gboolean store_reminder_set(Store *s, const char *key, ReminderState state, gint64 next_at, gint64 now,
                             GError **error) {
   LOCKED(s);

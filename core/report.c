@@ -3,12 +3,12 @@
 
 #include <string.h>
 
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
+#define C_RESET REPORT_RESET
+#define C_BOLD REPORT_BOLD
 #define C_RED "\033[31m"
 #define C_YELLOW "\033[33m"
 #define C_CYAN "\033[36m"
-#define C_DIM "\033[2m"
+#define C_DIM REPORT_DIM
 
 void report_append_instant(GString *out, gint64 instant) {
   gint64 days = seconds_to_days(instant);
@@ -56,6 +56,12 @@ void report_append_json_string(GString *out, const char *text) {
   g_string_append_c(out, '"');
 }
 
+void report_append_date(GString *out, gint64 day) {
+  int y, m, d;
+  days_to_civil(day, &y, &m, &d);
+  g_string_append_printf(out, "%04d-%02d-%02d", y, m, d);
+}
+
 static void append_instant_or_null(GString *out, gint64 instant) {
   if (instant == APPT_NO_TIME) {
     g_string_append(out, "null");
@@ -66,7 +72,9 @@ static void append_instant_or_null(GString *out, gint64 instant) {
   g_string_append_c(out, '"');
 }
 
-static void append_window(GString *out, const ReportOptions *opts) {
+void report_append_json_instant(GString *out, gint64 instant) { append_instant_or_null(out, instant); }
+
+void report_append_window_json(GString *out, const ReportOptions *opts) {
   g_string_append(out, "{\"from\": ");
   append_instant_or_null(out, opts->from);
   g_string_append(out, ", \"to\": ");
@@ -96,57 +104,64 @@ static void maybe_flush(GString *out, const ReportOptions *opts) {
     opts->flush(out, opts->flush_data);
 }
 
+void report_append_occurrence_json(GString *out, const FindingOcc *o) {
+  g_string_append(out, "\"uid\": ");
+  report_append_json_string(out, o->uid);
+  g_string_append(out, ", \"recurrence_id\": ");
+  append_instant_or_null(out, o->recurrence_id);
+  g_string_append(out, ", \"summary\": ");
+  report_append_json_string(out, o->summary);
+  g_string_append(out, ", \"start\": ");
+  append_instant_or_null(out, o->start);
+  g_string_append(out, ", \"end\": ");
+  append_instant_or_null(out, o->end);
+  g_string_append(out, ", \"location\": ");
+  report_append_json_string(out, o->location);
+  g_string_append_printf(out, ", \"priority\": %d, \"source\": ", o->priority);
+  report_append_json_string(out, o->source);
+}
+
+void report_append_finding_json(GString *out, const Finding *f) {
+  g_string_append(out, "{\"check\": ");
+  report_append_json_string(out, check_kind_name(f->check));
+  g_string_append(out, ", \"severity\": ");
+  report_append_json_string(out, severity_name(f->severity));
+  g_string_append(out, ", \"message\": ");
+  report_append_json_string(out, f->message);
+  g_string_append(out, ", \"rule\": ");
+  report_append_json_string(out, f->rule);
+  g_string_append(out, ", \"key\": ");
+  report_append_json_string(out, f->key);
+  if (f->gap >= 0)
+    g_string_append_printf(out, ", \"gap_seconds\": %" G_GINT64_FORMAT ", \"required_seconds\": %" G_GINT64_FORMAT,
+                           f->gap, f->required);
+  g_string_append(out, ",\n   \"occurrences\": [");
+  for (guint j = 0; j < f->occurrences->len; j++) {
+    g_string_append(out, j ? ",\n    {" : "\n    {");
+    report_append_occurrence_json(out, g_ptr_array_index(f->occurrences, j));
+    g_string_append_c(out, '}');
+  }
+  g_string_append_c(out, ']');
+  if (f->slots) {
+    g_string_append(out, ",\n   \"suggestion\": {\"move\": ");
+    report_append_json_string(out, f->move_uid);
+    g_string_append(out, ", \"move_recurrence_id\": ");
+    append_instant_or_null(out, f->move_recurrence_id);
+    g_string_append(out, ", \"slots\": ");
+    append_slots_json(out, f->slots);
+    g_string_append_c(out, '}');
+  }
+  g_string_append_c(out, '}');
+}
+
 void report_findings_json(GString *out, const ReportOptions *opts, guint n_occurrences, GPtrArray *findings) {
   g_string_append(out, "{\"window\": ");
-  append_window(out, opts);
+  report_append_window_json(out, opts);
   g_string_append_printf(out, ",\n \"occurrences\": %u,\n \"findings\": [", n_occurrences);
   for (guint i = 0; i < findings->len; i++) {
-    const Finding *f = g_ptr_array_index(findings, i);
     maybe_flush(out, opts);
-    g_string_append(out, i ? ",\n  {" : "\n  {");
-    g_string_append(out, "\"check\": ");
-    report_append_json_string(out, check_kind_name(f->check));
-    g_string_append(out, ", \"severity\": ");
-    report_append_json_string(out, severity_name(f->severity));
-    g_string_append(out, ", \"message\": ");
-    report_append_json_string(out, f->message);
-    g_string_append(out, ", \"rule\": ");
-    report_append_json_string(out, f->rule);
-    g_string_append(out, ", \"key\": ");
-    report_append_json_string(out, f->key);
-    if (f->gap >= 0)
-      g_string_append_printf(out, ", \"gap_seconds\": %" G_GINT64_FORMAT ", \"required_seconds\": %" G_GINT64_FORMAT,
-                             f->gap, f->required);
-    g_string_append(out, ",\n   \"occurrences\": [");
-    for (guint j = 0; j < f->occurrences->len; j++) {
-      const FindingOcc *o = g_ptr_array_index(f->occurrences, j);
-      g_string_append(out, j ? ",\n    {\"uid\": " : "\n    {\"uid\": ");
-      report_append_json_string(out, o->uid);
-      g_string_append(out, ", \"recurrence_id\": ");
-      append_instant_or_null(out, o->recurrence_id);
-      g_string_append(out, ", \"summary\": ");
-      report_append_json_string(out, o->summary);
-      g_string_append(out, ", \"start\": ");
-      append_instant_or_null(out, o->start);
-      g_string_append(out, ", \"end\": ");
-      append_instant_or_null(out, o->end);
-      g_string_append(out, ", \"location\": ");
-      report_append_json_string(out, o->location);
-      g_string_append_printf(out, ", \"priority\": %d, \"source\": ", o->priority);
-      report_append_json_string(out, o->source);
-      g_string_append_c(out, '}');
-    }
-    g_string_append_c(out, ']');
-    if (f->slots) {
-      g_string_append(out, ",\n   \"suggestion\": {\"move\": ");
-      report_append_json_string(out, f->move_uid);
-      g_string_append(out, ", \"move_recurrence_id\": ");
-      append_instant_or_null(out, f->move_recurrence_id);
-      g_string_append(out, ", \"slots\": ");
-      append_slots_json(out, f->slots);
-      g_string_append_c(out, '}');
-    }
-    g_string_append_c(out, '}');
+    g_string_append(out, i ? ",\n  " : "\n  ");
+    report_append_finding_json(out, g_ptr_array_index(findings, i));
   }
   g_string_append(out, findings->len ? "\n ]}\n" : "]}\n");
 }
@@ -187,14 +202,14 @@ static gint64 local_day(Zone *tz, gint64 instant, int *minute) {
   return day;
 }
 
-static void append_day_heading(GString *out, const ReportOptions *opts, gint64 day) {
+void report_append_day_heading(GString *out, const ReportOptions *opts, gint64 day) {
   int y, m, d;
   days_to_civil(day, &y, &m, &d);
   g_string_append_printf(out, "%s%s %d %s %d%s\n", opts->colour ? C_BOLD : "", wd[days_to_weekday(day)], d, mon[m - 1],
                          y, opts->colour ? C_RESET : "");
 }
 
-static void append_hhmm(GString *out, Zone *tz, gint64 instant) {
+void report_append_clock(GString *out, Zone *tz, gint64 instant) {
   int minute;
   local_day(tz, instant, &minute);
   g_string_append_printf(out, "%02d:%02d", minute / 60, minute % 60);
@@ -205,9 +220,30 @@ static void append_slot_text(GString *out, const ReportOptions *opts, const Slot
   gint64 day = local_day(opts->tz, s->start, NULL);
   days_to_civil(day, &y, &m, &d);
   g_string_append_printf(out, "%.3s %d %.3s ", wd[days_to_weekday(day)], d, mon[m - 1]);
-  append_hhmm(out, opts->tz, s->start);
+  report_append_clock(out, opts->tz, s->start);
   g_string_append(out, "\u2013");
-  append_hhmm(out, opts->tz, s->end);
+  report_append_clock(out, opts->tz, s->end);
+}
+
+void report_append_finding_text(GString *out, const ReportOptions *opts, const Finding *f, int indent) {
+  const char *colour = f->severity == SEVERITY_ERROR ? C_RED : f->severity == SEVERITY_WARNING ? C_YELLOW : C_CYAN;
+  g_autofree char *msg = report_clean_line(f->message);
+  g_string_append_printf(out, "%*s%s%-7s%s %s%-12s%s %s\n", indent, "", opts->colour ? colour : "",
+                         severity_name(f->severity), opts->colour ? C_RESET : "", opts->colour ? C_BOLD : "",
+                         check_kind_name(f->check), opts->colour ? C_RESET : "", msg);
+  if (f->slots && f->slots->len) {
+    g_string_append_printf(out, "%*s %sfree instead:%s ", indent + 20, "", opts->colour ? C_DIM : "",
+                           opts->colour ? C_RESET : "");
+    for (guint j = 0; j < f->slots->len; j++) {
+      if (j)
+        g_string_append(out, ", ");
+      append_slot_text(out, opts, &g_array_index(f->slots, Slot, j));
+    }
+    g_string_append_c(out, '\n');
+  } else if (f->slots) {
+    g_string_append_printf(out, "%*s %sno free slot within the search horizon%s\n", indent + 20, "",
+                           opts->colour ? C_DIM : "", opts->colour ? C_RESET : "");
+  }
 }
 
 void report_findings_text(GString *out, const ReportOptions *opts, guint n_occurrences, GPtrArray *findings) {
@@ -220,26 +256,10 @@ void report_findings_text(GString *out, const ReportOptions *opts, guint n_occur
     if (f->day != last_day) {
       if (last_day != G_MININT64)
         g_string_append_c(out, '\n');
-      append_day_heading(out, opts, f->day);
+      report_append_day_heading(out, opts, f->day);
       last_day = f->day;
     }
-    const char *colour = f->severity == SEVERITY_ERROR ? C_RED : f->severity == SEVERITY_WARNING ? C_YELLOW : C_CYAN;
-    g_autofree char *msg = report_clean_line(f->message);
-    g_string_append_printf(out, "  %s%-7s%s %s%-12s%s %s\n", opts->colour ? colour : "", severity_name(f->severity),
-                           opts->colour ? C_RESET : "", opts->colour ? C_BOLD : "", check_kind_name(f->check),
-                           opts->colour ? C_RESET : "", msg);
-    if (f->slots && f->slots->len) {
-      g_string_append_printf(out, "  %*s %sfree instead:%s ", 20, "", opts->colour ? C_DIM : "", opts->colour ? C_RESET : "");
-      for (guint j = 0; j < f->slots->len; j++) {
-        if (j)
-          g_string_append(out, ", ");
-        append_slot_text(out, opts, &g_array_index(f->slots, Slot, j));
-      }
-      g_string_append_c(out, '\n');
-    } else if (f->slots) {
-      g_string_append_printf(out, "  %*s %sno free slot within the search horizon%s\n", 20, "",
-                             opts->colour ? C_DIM : "", opts->colour ? C_RESET : "");
-    }
+    report_append_finding_text(out, opts, f, 2);
   }
   if (findings->len)
     g_string_append_c(out, '\n');
@@ -249,7 +269,7 @@ void report_findings_text(GString *out, const ReportOptions *opts, guint n_occur
 
 void report_slots_json(GString *out, const ReportOptions *opts, gint64 duration, GArray *slots) {
   g_string_append(out, "{\"window\": ");
-  append_window(out, opts);
+  report_append_window_json(out, opts);
   g_string_append_printf(out, ", \"duration_seconds\": %" G_GINT64_FORMAT ",\n \"slots\": ", duration);
   append_slots_json(out, slots);
   g_string_append(out, "}\n");
@@ -277,18 +297,18 @@ void report_slots_text(GString *out, const ReportOptions *opts, gint64 duration,
     if (day != last_day) {
       if (last_day != G_MININT64)
         g_string_append_c(out, '\n');
-      append_day_heading(out, opts, day);
+      report_append_day_heading(out, opts, day);
       last_day = day;
     }
     g_string_append(out, "  ");
-    append_hhmm(out, opts->tz, first->start);
+    report_append_clock(out, opts->tz, first->start);
     g_string_append(out, "\u2013");
-    append_hhmm(out, opts->tz, last->end);
+    report_append_clock(out, opts->tz, last->end);
     if (j - i > 1) {
       g_string_append(out, "  start any time from ");
-      append_hhmm(out, opts->tz, first->start);
+      report_append_clock(out, opts->tz, first->start);
       g_string_append(out, " to ");
-      append_hhmm(out, opts->tz, last->start);
+      report_append_clock(out, opts->tz, last->start);
       g_string_append_printf(out, " (every %" G_GINT64_FORMAT " min)", step / 60);
     }
     g_string_append_c(out, '\n');
@@ -300,7 +320,7 @@ void report_slots_text(GString *out, const ReportOptions *opts, gint64 duration,
                          zone_name(opts->tz));
 }
 
-static const char *status_name(EventStatus s) {
+const char *report_status_name(EventStatus s) {
   switch (s) {
   case STATUS_TENTATIVE:
     return "TENTATIVE";
@@ -315,7 +335,7 @@ static const char *status_name(EventStatus s) {
 
 void report_occurrences_json(GString *out, const ReportOptions *opts, const Diary *diary) {
   g_string_append(out, "{\"window\": ");
-  append_window(out, opts);
+  report_append_window_json(out, opts);
   g_string_append(out, ",\n \"occurrences\": [");
   guint n = diary_n_occurrences(diary);
   for (guint i = 0; i < n; i++) {
@@ -333,7 +353,7 @@ void report_occurrences_json(GString *out, const ReportOptions *opts, const Diar
     append_instant_or_null(out, o->end);
     g_string_append_printf(out, ", \"all_day\": %s, \"busy\": %s, \"status\": ", o->all_day ? "true" : "false",
                            diary_is_busy(diary, o) ? "true" : "false");
-    report_append_json_string(out, status_name(o->appt->status));
+    report_append_json_string(out, report_status_name(o->appt->status));
     g_string_append_printf(out, ", \"transparent\": %s, \"location\": ", o->appt->transparent ? "true" : "false");
     report_append_json_string(out, o->appt->location);
     g_string_append_printf(out, ", \"priority\": %d, \"source\": ", o->appt->priority);
@@ -353,7 +373,7 @@ void report_occurrences_text(GString *out, const ReportOptions *opts, const Diar
     if (day != last_day) {
       if (last_day != G_MININT64)
         g_string_append_c(out, '\n');
-      append_day_heading(out, opts, day);
+      report_append_day_heading(out, opts, day);
       last_day = day;
     }
     g_autofree char *title = report_clean_line(o->appt->summary ? o->appt->summary : "(no title)");
@@ -362,9 +382,9 @@ void report_occurrences_text(GString *out, const ReportOptions *opts, const Diar
       g_string_append(out, "  all day      ");
     } else {
       g_string_append(out, "  ");
-      append_hhmm(out, opts->tz, o->start);
+      report_append_clock(out, opts->tz, o->start);
       g_string_append(out, "\u2013");
-      append_hhmm(out, opts->tz, o->end);
+      report_append_clock(out, opts->tz, o->end);
       g_string_append(out, "  ");
     }
     gboolean busy = diary_is_busy(diary, o);

@@ -1,0 +1,17 @@
+/* refresh: `diaryd refresh`, the check the agent runs after every change
+ * (see refresh.c for what it writes, and when). */
+#pragma once
+
+#include <glib.h>
+
+#include "zones.h"
+
+/* How far ahead a refresh lists reminders: the agent refreshes at least
+ * every REFRESH_EVERY seconds, well inside it. */
+#define REFRESH_REMINDER_AHEAD (48 * 3600)
+#define REFRESH_EVERY (6 * 3600)
+
+int cmd_refresh(int argc, char **argv);
+
+/* "Tue 8 Dec 15:30" (with_day) or "15:30", the instant read in `tz`. */
+void refresh_format_local(GString *out, Zone *tz, gint64 instant, gboolean with_day);
