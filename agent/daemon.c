@@ -43,11 +43,10 @@
 #include "daemon.h"
 #include "notify.h"
 #include "refresh.h"
+#include "reminders.h"
 #include "store.h"
 #include "when.h"
 
-/* A reminder counts as on time up to this late; later ones were missed. */
-#define GRACE 60
 /* Sync back-off: interval × 2^failures, at most this. */
 #define MAX_BACKOFF 3600
 /* Changes in the local folder settle for this long before a refresh. */
@@ -313,6 +312,12 @@ static gboolean openable_link(const char *link) {
 static void show_reminder(Agent *a, const StoreReminder *r, gint64 now) {
   g_autofree char *summary = NULL, *body = NULL;
   reminder_text(a, r, now, &summary, &body);
+  if (reminders_lateness(r->next_at, now, REFRESH_GRACE, G_MAXINT32) != REMINDER_ON_TIME) {
+    g_autofree char *at = local_time(a, r->next_at, FALSE);
+    char *late = g_strdup_printf("%s\n(late: the reminder was due at %s)", body, at);
+    g_free(body);
+    body = late;
+  }
   const GArray *snooze = a->cfg->agent.snooze;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
@@ -372,9 +377,8 @@ static void fire_reminders(Agent *a, gint64 now) {
   g_autoptr(GPtrArray) missed = g_ptr_array_new();
   for (guint i = 0; i < due->len; i++) {
     StoreReminder *r = g_ptr_array_index(due, i);
-    ReminderState state = r->next_at >= now - GRACE                       ? REMINDER_SHOWN
-                          : r->next_at >= now - a->cfg->agent.missed - GRACE ? REMINDER_MISSED
-                                                                            : REMINDER_EXPIRED;
+    static const ReminderState states[] = {REMINDER_SHOWN, REMINDER_MISSED, REMINDER_EXPIRED};
+    ReminderState state = states[reminders_lateness(r->next_at, now, REFRESH_GRACE, a->cfg->agent.missed)];
     if (!store_reminder_set(a->store, r->key, state, r->next_at, now, &error)) {
       agent_log(ALOG_ERROR, "cannot record a reminder: %s", error->message);
       return;
@@ -388,8 +392,16 @@ static void fire_reminders(Agent *a, gint64 now) {
       agent_log(ALOG_INFO, "reminder for \"%s\" was due %s, too long ago to show", r->summary ? r->summary : "", at);
     }
   }
-  if (missed->len)
+  /* One late reminder is shown as itself (an appointment just booked with
+   * its reminder time already past, or one missed during a suspend), with
+   * its actions; more are one summary, never a burst. */
+  if (missed->len == 1) {
+    StoreReminder *r = g_ptr_array_index(missed, 0);
+    if (store_reminder_set(a->store, r->key, REMINDER_SHOWN, r->next_at, now, &error))
+      show_reminder(a, r, now);
+  } else if (missed->len) {
     show_missed(a, missed);
+  }
 }
 
 static void on_portal_opened(GObject *source, GAsyncResult *res, gpointer data) {

@@ -48,9 +48,6 @@
 #define FORGET_AFTER (7 * 86400)
 /* Resolved findings are forgotten after this long. */
 #define FORGET_RESOLVED (30 * 86400)
-/* A reminder that was due before the agent saw it, by more than this, is
- * late (shown in the "missed" summary rather than on its own). */
-#define GRACE 60
 
 /* ---- text for people ----------------------------------------------------------------- */
 
@@ -246,7 +243,7 @@ static gboolean write_reminders(Store *store, const Diary *diary, const DiarydCo
                                 const char *const *owners, gint64 now, gboolean first, RefreshCounts *n,
                                 GError **error) {
   Defaults d = {cfg, NULL};
-  ReminderQuery q = {.from = now - cfg->agent.missed - GRACE,
+  ReminderQuery q = {.from = now - cfg->agent.missed - REFRESH_GRACE,
                      .to = now + REFRESH_REMINDER_AHEAD,
                      .owners = owners,
                      .defaults = defaults_for,
@@ -265,7 +262,7 @@ static gboolean write_reminders(Store *store, const Diary *diary, const DiarydCo
         .location = t->location, .link = t->link,
         /* For "leave now": where the owner leaves from. */
         .description = t->kind == TRIGGER_LEAVE ? t->from_location : t->description, .source = t->source,
-        /* The first refresh does not call what was due before it "missed". */
+        /* What was due before the first refresh ever is history, not news. */
         .state = first && t->due < now ? REMINDER_EXPIRED : REMINDER_PENDING, .next_at = t->due};
     if (!store_reminder_put(store, &r, generation, error))
       return FALSE;

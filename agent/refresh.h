@@ -11,6 +11,11 @@
 #define REFRESH_REMINDER_AHEAD (48 * 3600)
 #define REFRESH_EVERY (6 * 3600)
 
+/* A reminder counts as on time up to this late (the agent was busy for a
+ * moment); later ones were missed (it was down, or the machine asleep) and
+ * are told as such, up to the [agent] `missed` setting. */
+#define REFRESH_GRACE 15
+
 int cmd_refresh(int argc, char **argv);
 
 /* "Tue 8 Dec 15:30" (with_day) or "15:30", the instant read in `tz`. */

@@ -484,3 +484,9 @@ gint64 reminders_next_due(const GPtrArray *triggers, gint64 now) {
   }
   return best;
 }
+
+ReminderLateness reminders_lateness(gint64 at, gint64 now, gint64 grace, gint64 missed) {
+  if (at >= now - grace)
+    return REMINDER_ON_TIME;
+  return at >= now - grace - missed ? REMINDER_LATE : REMINDER_TOO_LATE;
+}

@@ -141,3 +141,10 @@ gboolean reminders_list(const Diary *diary, const ReminderQuery *q, GPtrArray *o
 /* The earliest due >= now among `triggers` (Trigger*, in any order), or
  * APPT_NO_TIME when there is none: the agent's one timer. */
 gint64 reminders_next_due(const GPtrArray *triggers, gint64 now);
+
+/* How late a reminder would be shown if shown at `now`: on time up to
+ * `grace` seconds after `at` (the timer's own delay), late up to `grace +
+ * missed` (the agent was down or the machine asleep: worth telling, once,
+ * in a summary), else too late to be worth showing. */
+typedef enum { REMINDER_ON_TIME, REMINDER_LATE, REMINDER_TOO_LATE } ReminderLateness;
+ReminderLateness reminders_lateness(gint64 at, gint64 now, gint64 grace, gint64 missed);
