@@ -1,0 +1,73 @@
+#!/bin/bash
+# diaryd run with no configuration at all and no desktop: it runs on the
+# embedded default, the local calendar folder, says so, and with no
+# notification server (no session bus at all) it keeps running and logs
+# each alert and reminder it would have shown.
+# shellcheck disable=SC2317
+. tests/integration/lib.sh
+require_basics
+
+unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
+# No session bus can be found either: an empty runtime dir.
+export XDG_RUNTIME_DIR=$TMP/runtime
+mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+FOLDER=$XDG_DATA_HOME/diaryd/calendar
+AGENT_LOG=$TMP/agent.log
+
+log_has() {
+  local re=$1 secs=${2:-20} i
+  for ((i = 0; i < secs * 10; i++)); do
+    grep -Eq -- "$re" "$AGENT_LOG" && return 0
+    sleep 0.1
+  done
+  echo "the agent's log never matched /$re/; it reads:"
+  tail -30 "$AGENT_LOG"
+  return 1
+}
+utc() { date -u -d "@$1" +%Y%m%dT%H%M%SZ; }
+event() { # event FILE UID START END SUMMARY [LINE...]
+  local file=$1 uid=$2 start=$3 end=$4 summary=$5
+  shift 5
+  mkdir -p "$(dirname "$file")"
+  {
+    printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//diaryd tests//EN\r\nBEGIN:VEVENT\r\n'
+    printf 'UID:%s\r\nDTSTAMP:20261101T090000Z\r\nDTSTART:%s\r\nDTEND:%s\r\nSUMMARY:%s\r\n' "$uid" "$start" "$end" "$summary"
+    [ $# -eq 0 ] || printf '%s\r\n' "$@"
+    printf 'END:VEVENT\r\nEND:VCALENDAR\r\n'
+  } >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+t "there is no config file" test ! -e "$XDG_CONFIG_HOME/diaryd/config"
+"$DIARYD" run >"$AGENT_LOG" 2>&1 &
+PID=$!
+at_exit "kill $PID 2>/dev/null"
+t "it starts and says it watches the local calendar folder" \
+  log_has "no CalDAV account configured \\(there is no config file\\): watching the local calendar folder $FOLDER"
+t "it creates that folder" test -d "$FOLDER"
+t "a first, empty check of the diary" log_has '^refresh: 0 occurrences checked'
+
+DAY=$(date -u -d '+2 days' +%Y%m%d)
+event "$FOLDER/a.ics" a@example.com "${DAY}T100000Z" "${DAY}T110000Z" "Budget review"
+event "$FOLDER/b.ics" b@example.com "${DAY}T103000Z" "${DAY}T113000Z" "Supplier call"
+t "a clash dropped into the folder is found" log_has 'alert: .*Double booking on .*Budget review.*Supplier call' 20
+t "with no notification server it logs that it could not show it" log_has 'not shown on the desktop' 5
+t "the agent keeps running" kill -0 "$PID"
+
+NOW=$(date +%s)
+START=$((NOW + 300 + 5))
+event "$FOLDER/soon.ics" soon@example.com "$(utc "$START")" "$(utc $((START + 600)))" "Call the plumber" \
+  BEGIN:VALARM ACTION:AUDIO TRIGGER:-PT5M END:VALARM
+t "an AUDIO reminder due in 5 s is logged on time" log_has 'reminder: Call the plumber in 5 min' 20
+t "the agent keeps running after it" kill -0 "$PID"
+
+run st status
+t "diaryd status: running, the open problem, no calendar synced" stdout_has st 'Agent: running \(pid [0-9]+\)'
+t "(the problem)" stdout_has st 'conflict +Double booking'
+
+kill -TERM "$PID"
+for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+t "SIGTERM stops it" sh -c "! kill -0 $PID 2>/dev/null"
+wait "$PID"
+rc=$?
+t "with exit status 0" test "$rc" = 0
+finish
