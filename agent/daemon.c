@@ -573,8 +573,10 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
     if (journal_has_news(a))
       a->want_refresh = TRUE;
   } else if (kind == CHILD_REFRESH) {
+    /* Again after local midnight (a new day to check, "today" moves) and at
+     * least every REFRESH_EVERY (the reminders listed reach 48 h ahead). */
     if (status == 0)
-      a->next_refresh = now + REFRESH_EVERY;
+      a->next_refresh = MIN(now + REFRESH_EVERY, local_instant(a, now, 1, 60));
     else
       a->next_refresh = now + 300; /* try again soon; the journal waits */
   }
