@@ -486,14 +486,20 @@ gboolean checks_in_hours(const Diary *diary, const CheckRules *rules, gint64 sta
   int minute, end_minute;
   local_parts(diary, start, &day, &minute);
   local_parts(diary, end, &end_day, &end_minute);
-  if (end > start && end_minute == 0 && end_day == day + 1) {
-    end_day = day;
+  if (end > start && end_minute == 0 && end_day > day) {
+    end_day--;
     end_minute = 24 * 60;
   }
-  const WorkHours *wh = &rules->hours[days_to_weekday(day)];
-  if (wh->start == wh->end || end_day != day)
-    return FALSE;
-  return minute >= wh->start && end_minute <= wh->end;
+  /* Each day's part must lie inside that day's hours; across midnight the
+   * hours must run up to it and on from it (a night shift, 24/7).  The days
+   * in between are whole: a week of them covers every weekday. */
+  for (gint64 d = day; d <= end_day; d = (d == day + 7 && end_day - 1 > d) ? end_day : d + 1) {
+    const WorkHours *wh = &rules->hours[days_to_weekday(d)];
+    int from = d == day ? minute : 0, to = d == end_day ? end_minute : 24 * 60;
+    if (wh->start == wh->end || from < wh->start || to > wh->end)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static void single_hours(Run *r, gint64 day, const Occurrence *o) {

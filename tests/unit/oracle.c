@@ -71,12 +71,18 @@ gboolean oracle_in_hours(const Diary *d, const CheckRules *rules, gint64 s, gint
   gint64 day, minute, eday, eminute;
   oracle_local_day_minute(d, s, &day, &minute);
   oracle_local_day_minute(d, e, &eday, &eminute);
-  if (e > s && eday == day + 1 && eminute == 0) {
-    eday = day;
+  if (e > s && eday > day && eminute == 0) {
+    eday--;
     eminute = 24 * 60;
   }
-  const WorkHours *wh = &rules->hours[((day % 7) + 7 + 3) % 7]; /* 1970-01-01 was a Thursday */
-  return wh->start != wh->end && eday == day && minute >= wh->start && eminute <= wh->end;
+  /* Day by day: the part of [s, e) on each day inside that day's hours. */
+  for (gint64 dd = day; dd <= eday; dd++) {
+    const WorkHours *wh = &rules->hours[((dd % 7) + 7 + 3) % 7]; /* 1970-01-01 was a Thursday */
+    gint64 from = dd == day ? minute : 0, to = dd == eday ? eminute : 24 * 60;
+    if (wh->start == wh->end || from < wh->start || to > wh->end)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 typedef struct {

@@ -321,6 +321,10 @@ static void tw_all_day_hours(CheckRules *r) {
   for (int d = 0; d < 7; d++)
     r->hours[d] = (WorkHours){0, 24 * 60};
 }
+static void tw_weekdays_24h(CheckRules *r) {
+  for (int d = 0; d < 7; d++)
+    r->hours[d] = d < 5 ? (WorkHours){0, 24 * 60} : (WorkHours){0, 0};
+}
 static void tw_saturday_morning(CheckRules *r) { r->hours[5] = (WorkHours){10 * 60, 14 * 60}; }
 static void tw_notice_off(CheckRules *r) { r->notice = 0; }
 static void tw_notice_day(CheckRules *r) { r->notice = 86400; }
@@ -741,7 +745,15 @@ static const Row hours_rows[] = {
      NULL, "a", NULL, 0, 0},
     {"ends-at-midnight-24h", CHECK_HOURS, NULL, EV("a", MON("2300"), TUE("0000"), ""), NULL, tw_all_day_hours, "",
      NULL, 0, 0},
-    {"crosses-midnight-24h", CHECK_HOURS, NULL, EV("a", MON("2300"), TUE("0001"), ""), NULL, tw_all_day_hours, "a",
+    {"crosses-midnight-24h", CHECK_HOURS, NULL, EV("a", MON("2300"), TUE("0001"), ""), NULL, tw_all_day_hours, "",
+     NULL, 0, 0},
+    {"crosses-midnight-office-hours", CHECK_HOURS, NULL, EV("a", MON("1600"), TUE("1000"), ""), NULL, NULL, "a", NULL,
+     0, 0},
+    {"crosses-into-a-day-off-24h", CHECK_HOURS, NULL, EV("a", "20260305T230000Z", "20260306T010000Z", ""), NULL,
+     tw_weekdays_24h, "", NULL, 0, 0},
+    {"crosses-into-saturday-off", CHECK_HOURS, NULL, EV("a", "20260306T230000Z", "20260307T010000Z", ""), NULL,
+     tw_weekdays_24h, "a", NULL, 0, 0},
+    {"ten-days-24-7", CHECK_HOURS, NULL, EV("a", MON("0900"), "20260312T090000Z", ""), NULL, tw_all_day_hours, "",
      NULL, 0, 0},
     {"saturday-morning-on", CHECK_HOURS, NULL, EV("a", SAT("1000"), SAT("1400"), ""), NULL, tw_saturday_morning, "",
      NULL, 0, 0},
