@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "calfiles.h"
 #include "cli.h"
 #include "common.h"
@@ -127,7 +128,10 @@ int common_setup(Common *c, char **paths, gint64 default_days, Setup *s) {
     return EXIT_USAGE;
   }
   check_config_init(&c->cfg, s->now);
-  if (c->config && !config_load_check(&c->cfg, c->config, &error)) {
+  /* The [check] section of --config, else of the default config file when
+   * there is one. */
+  g_autofree char *check_path = c->config ? g_strdup(c->config) : diaryd_config_default_path();
+  if ((c->config || g_file_test(check_path, G_FILE_TEST_EXISTS)) && !config_load_check(&c->cfg, check_path, &error)) {
     fprintf(stderr, "diaryd: %s\n", error->message);
     return EXIT_USAGE;
   }
@@ -204,7 +208,9 @@ int common_setup(Common *c, char **paths, gint64 default_days, Setup *s) {
   }
   g_autofree char *folder = common_default_folder();
   gboolean have_folder = g_file_test(folder, G_FILE_TEST_IS_DIR);
-  if (have_folder) {
+  /* An empty local folder is the normal state of a synced diary: no warning. */
+  g_autoptr(GDir) dir = have_folder ? g_dir_open(folder, 0, NULL) : NULL;
+  if (dir && g_dir_read_name(dir)) {
     const char *folder_paths[2] = {folder, NULL};
     calfiles_read(folder_paths, max_size, s->zones, s->series, s->diags, &s->stats);
     common_print_diagnostics(s->diags);

@@ -46,6 +46,7 @@
 #include "reminders.h"
 #include "store.h"
 #include "when.h"
+#include "zones.h"
 
 /* Sync back-off: interval × 2^failures, at most this. */
 #define MAX_BACKOFF 3600
@@ -131,7 +132,7 @@ static gint64 local_instant(Agent *a, gint64 now, int day_offset, int secs) {
 static gint64 local_day(Agent *a, gint64 instant) {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(instant);
   g_autoptr(GDateTime) local = g_date_time_to_timezone(dt, a->tz);
-  return (instant + g_date_time_get_utc_offset(local) / G_USEC_PER_SEC) / 86400;
+  return seconds_to_days(instant + g_date_time_get_utc_offset(local) / G_USEC_PER_SEC);
 }
 
 /* ---- configuration -------------------------------------------------------------------- */
@@ -475,9 +476,11 @@ static gboolean spawn(Agent *a, ChildKind kind, GPtrArray *args, GSubprocessFlag
   g_ptr_array_insert(args, 0, g_strdup(a->self));
   g_ptr_array_add(args, g_strdup("--db"));
   g_ptr_array_add(args, g_strdup(a->db_path));
-  if (a->config_path) {
+  /* The file the agent read (its [check] section applies to the reviews too). */
+  const char *config = a->config_path ? a->config_path : a->cfg->path;
+  if (config) {
     g_ptr_array_add(args, g_strdup("--config"));
-    g_ptr_array_add(args, g_strdup(a->config_path));
+    g_ptr_array_add(args, g_strdup(config));
   }
   g_ptr_array_add(args, NULL);
   g_autoptr(GError) error = NULL;
@@ -498,6 +501,12 @@ static gboolean spawn(Agent *a, ChildKind kind, GPtrArray *args, GSubprocessFlag
   return TRUE;
 }
 
+/* Whether a sync-status label ("ACCOUNT" or "ACCOUNT/CALENDAR") is the account's. */
+static gboolean of_account(const char *label, const char *account) {
+  gsize len = strlen(account);
+  return !strncmp(label, account, len) && (!label[len] || label[len] == '/');
+}
+
 /* Back-off for an account from its calendars' outcomes (written by sync). */
 static void reschedule(Agent *a, AccountSchedule *s, gint64 now) {
   gint64 interval = a->cfg->agent.sync_interval;
@@ -505,10 +514,9 @@ static void reschedule(Agent *a, AccountSchedule *s, gint64 now) {
   gboolean refused = FALSE;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = store_sync_status_list(a->store, &error);
-  gsize len = strlen(s->account);
   for (guint i = 0; rows && i < rows->len; i++) {
     const StoreSyncStatus *st = g_ptr_array_index(rows, i);
-    if (strncmp(st->calendar, s->account, len) || (st->calendar[len] && st->calendar[len] != '/'))
+    if (!of_account(st->calendar, s->account))
       continue;
     if (st->attempted_at < now - 60 || strcmp(st->result, "failed"))
       continue;
@@ -538,6 +546,12 @@ static void reschedule(Agent *a, AccountSchedule *s, gint64 now) {
   /* ±10 % so that agents (and accounts) do not call at the same second. */
   wait += g_random_int_range(-(gint32)(wait / 10), (gint32)(wait / 10) + 1);
   s->next = now + MAX(wait, 30);
+  /* For `diaryd status`: the calendars of the account are synced next then. */
+  for (guint i = 0; rows && i < rows->len; i++) {
+    const StoreSyncStatus *st = g_ptr_array_index(rows, i);
+    if (of_account(st->calendar, s->account))
+      store_sync_status_set_next(a->store, st->calendar, s->next, NULL);
+  }
   if (failures) {
     g_autofree char *in = when_format_duration(s->next - now);
     agent_log(ALOG_WARNING, "%s: sync failed %d time%s in a row: retrying in %s", s->account, failures,
@@ -719,11 +733,8 @@ static void tick(Agent *a) {
   gint64 next_sync = G_MAXINT64;
   for (guint i = 0; i < a->accounts->len; i++) {
     AccountSchedule *s = g_ptr_array_index(a->accounts, i);
-    if (!s->paused) {
+    if (!s->paused)
       next_sync = MIN(next_sync, s->next);
-      if (s->next != G_MAXINT64)
-        store_sync_status_set_next(a->store, s->account, s->next, NULL);
-    }
   }
   gint64 next_reminder = store_reminders_next(a->store, NULL);
   gint64 next = MIN(next_reminder, a->next_refresh);

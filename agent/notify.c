@@ -36,9 +36,21 @@ static void action_data_free(gpointer p) {
   g_free(d);
 }
 
+/* libnotify warns on stderr when there is no server ("Failed to connect to
+ * proxy"); notifier_show() reports that itself, once, with context. */
+static void quiet_libnotify(const char *domain, GLogLevelFlags level, const char *message, gpointer data) {
+  (void)domain;
+  (void)level;
+  (void)message;
+  (void)data;
+}
+
 Notifier *notifier_new(const char *app_name, NotifierActionFunc on_action, gpointer data) {
-  if (!notify_is_initted())
+  if (!notify_is_initted()) {
+    g_log_set_handler("libnotify", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+                      quiet_libnotify, NULL);
     notify_init(app_name);
+  }
   Notifier *n = g_new0(Notifier, 1);
   n->on_action = on_action;
   n->data = data;

@@ -345,9 +345,11 @@ int cmd_refresh(int argc, char **argv) {
     return common_finish(&c, &s, EXIT_FAILED);
   }
   if (!quiet)
-    printf("refresh: %u occurrences checked, %u new finding%s, %u resolved, %u open%s; %u reminders in the next %d "
-           "hours\n",
-           diary_n_occurrences(diary), n.fresh, n.fresh == 1 ? "" : "s", n.resolved, n.open,
-           n.baseline && n.fresh ? " (already there: one summary)" : "", n.reminders, REFRESH_REMINDER_AHEAD / 3600);
+    printf("refresh: %u occurrence%s checked, %u new finding%s, %u resolved, %u open%s; %u reminder%s in the next "
+           "%d hours\n",
+           diary_n_occurrences(diary), diary_n_occurrences(diary) == 1 ? "" : "s", n.fresh, n.fresh == 1 ? "" : "s",
+           n.resolved, n.open,
+           n.baseline && n.fresh ? " (already there: one summary)" : "", n.reminders, n.reminders == 1 ? "" : "s",
+           REFRESH_REMINDER_AHEAD / 3600);
   return common_finish(&c, &s, 0);
 }
