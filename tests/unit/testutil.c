@@ -99,3 +99,36 @@ guint test_count(GPtrArray *findings, CheckKind kind) {
     n += ((Finding *)g_ptr_array_index(findings, i))->check == kind;
   return n;
 }
+
+void test_diary_parse_into(TestDiary *t, const char *source, const char *vevents) {
+  g_autofree char *ics = test_calendar(vevents);
+  g_autoptr(GPtrArray) series = g_ptr_array_new_with_free_func((GDestroyNotify)series_free);
+  guint before = t->diags->len;
+  appointments_parse(ics, strlen(ics), source, t->zones, series, t->diags);
+  for (guint i = before; i < t->diags->len; i++) {
+    g_autofree char *text = diagnostic_format(g_ptr_array_index(t->diags, i));
+    EXPECT(FALSE, "unexpected diagnostic in test data: %s", text);
+  }
+  for (guint i = 0; i < series->len; i++)
+    diary_add(t->diary, g_ptr_array_steal_index(series, i--), t->diags);
+}
+
+TestDiary *test_diary_sources(const char *tz, const char *from, const char *to, const char *const *owners,
+                              const char *ics, const char *ics2) {
+  TestDiary *t = g_new0(TestDiary, 1);
+  t->zones = test_zones();
+  t->diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
+  Zone *zone = zones_resolve(t->zones, tz ? tz : "UTC");
+  g_assert_nonnull(zone);
+  gint64 from_day = 0, to_day = 0;
+  g_assert_true(when_parse_date(from, &from_day));
+  g_assert_true(when_parse_date(to, &to_day));
+  DiaryOptions opts = {zone, zone_to_instant(zone, from_day * 86400), zone_to_instant(zone, to_day * 86400), owners,
+                       {0, 0}};
+  t->diary = diary_new(&opts);
+  if (ics)
+    test_diary_parse_into(t, "a.ics", ics);
+  if (ics2)
+    test_diary_parse_into(t, "b.ics", ics2);
+  return t;
+}

@@ -47,6 +47,16 @@ TestDiary *test_diary(const char *vevents, const char *tz, const char *from_date
 void test_diary_free(TestDiary *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestDiary, test_diary_free)
 
+/* Parses VEVENT blocks (wrapped by test_calendar) from `source` into the
+ * diary; any diagnostic fails the test. */
+void test_diary_parse_into(TestDiary *t, const char *source, const char *vevents);
+
+/* A diary over local dates [from, to) in `tz` (NULL = UTC) owned by `owners`
+ * (must outlive it), with `ics` from "a.ics" and `ics2` (may be NULL) from
+ * "b.ics". */
+TestDiary *test_diary_sources(const char *tz, const char *from, const char *to, const char *const *owners,
+                              const char *ics, const char *ics2);
+
 /* Occurrences of a diary as "START/END uid" lines (RFC 3339 UTC), joined by
  * "\n": easy to compare with an expected table. */
 char *test_occurrence_lines(const Diary *diary);
