@@ -125,16 +125,7 @@ static gint entry_compare(gconstpointer pa, gconstpointer pb) {
   const Occurrence *a = ea->occ, *b = eb->occ;
   if (a->all_day != b->all_day)
     return a->all_day ? -1 : 1;
-  if (a->start != b->start)
-    return a->start < b->start ? -1 : 1;
-  if (a->end != b->end)
-    return a->end < b->end ? -1 : 1;
-  int c = strcmp(a->series->uid, b->series->uid);
-  if (c)
-    return c;
-  if (a->recurrence_id != b->recurrence_id)
-    return a->recurrence_id < b->recurrence_id ? -1 : 1;
-  return strcmp(a->series->source ? a->series->source : "", b->series->source ? b->series->source : "");
+  return occurrence_order(a, b);
 }
 
 static void day_clear(gpointer p) {

@@ -166,8 +166,7 @@ void diary_free(Diary *diary) {
 
 const DiaryOptions *diary_options(const Diary *diary) { return &diary->opts; }
 
-static int occurrence_compare(const void *pa, const void *pb) {
-  const Occurrence *a = pa, *b = pb;
+int occurrence_order(const Occurrence *a, const Occurrence *b) {
   if (a->start != b->start)
     return a->start < b->start ? -1 : 1;
   if (a->end != b->end)
@@ -179,6 +178,8 @@ static int occurrence_compare(const void *pa, const void *pb) {
     return a->recurrence_id < b->recurrence_id ? -1 : 1;
   return strcmp(a->series->source ? a->series->source : "", b->series->source ? b->series->source : "");
 }
+
+static int occurrence_compare(const void *pa, const void *pb) { return occurrence_order(pa, pb); }
 
 static gboolean compute_busy(const Diary *diary, const Occurrence *occ) {
   const Appointment *a = occ->appt;

@@ -65,6 +65,9 @@ const Occurrence *diary_cursor_next(DiaryCursor *cursor);
  * zero-length, whether busy or free. */
 void diary_cursor_init_room(DiaryCursor *cursor, const Diary *diary, const char *room_key, gint64 from, gint64 to);
 
+/* The diary's order: start, end, UID, recurrence id, source (<0, 0, >0). */
+int occurrence_order(const Occurrence *a, const Occurrence *b);
+
 /* Whether two occurrences are the same instance of the same series. */
 gboolean occurrence_same(const Occurrence *a, const Occurrence *b);
 /* The longest X-APPLE-TRAVEL-DURATION of any occurrence, in seconds (0 if none). */

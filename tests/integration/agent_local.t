@@ -5,6 +5,7 @@
 # each alert and reminder it would have shown.
 # shellcheck disable=SC2317
 . tests/integration/lib.sh
+. tests/integration/agent.sh
 require_basics
 
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
@@ -12,18 +13,7 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
 export XDG_RUNTIME_DIR=$TMP/runtime
 mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
 FOLDER=$XDG_DATA_HOME/diaryd/calendar
-AGENT_LOG=$TMP/agent.log
 
-log_has() {
-  local re=$1 secs=${2:-20} i
-  for ((i = 0; i < secs * 10; i++)); do
-    grep -Eq -- "$re" "$AGENT_LOG" && return 0
-    sleep 0.1
-  done
-  echo "the agent's log never matched /$re/; it reads:"
-  tail -30 "$AGENT_LOG"
-  return 1
-}
 utc() { date -u -d "@$1" +%Y%m%dT%H%M%SZ; }
 event() { # event FILE UID START END SUMMARY [LINE...]
   local file=$1 uid=$2 start=$3 end=$4 summary=$5
@@ -38,9 +28,7 @@ event() { # event FILE UID START END SUMMARY [LINE...]
 }
 
 t "there is no config file" test ! -e "$XDG_CONFIG_HOME/diaryd/config"
-"$DIARYD" run >"$AGENT_LOG" 2>&1 &
-PID=$!
-at_exit "kill $PID 2>/dev/null"
+start_agent
 t "it starts and says it watches the local calendar folder" \
   log_has "no CalDAV account configured \\(there is no config file\\): watching the local calendar folder $FOLDER"
 t "it creates that folder" test -d "$FOLDER"
@@ -51,25 +39,21 @@ event "$FOLDER/a.ics" a@example.com "${DAY}T100000Z" "${DAY}T110000Z" "Budget re
 event "$FOLDER/b.ics" b@example.com "${DAY}T103000Z" "${DAY}T113000Z" "Supplier call"
 t "a clash dropped into the folder is found" log_has 'alert: .*Double booking on .*Budget review.*Supplier call' 20
 t "with no notification server it logs that it could not show it" log_has 'not shown on the desktop' 5
-t "the agent keeps running" kill -0 "$PID"
+t "the agent keeps running" alive
 
 NOW=$(date +%s)
 START=$((NOW + 300 + 5))
 event "$FOLDER/soon.ics" soon@example.com "$(utc "$START")" "$(utc $((START + 600)))" "Call the plumber" \
   BEGIN:VALARM ACTION:AUDIO TRIGGER:-PT5M END:VALARM
 t "an AUDIO reminder due in 5 s is logged on time" log_has 'reminder: Call the plumber in 5 min' 20
-t "the agent keeps running after it" kill -0 "$PID"
+t "the agent keeps running after it" alive
 
 run st status
 t "diaryd status: running, the open problem, no calendar synced" stdout_has st 'Agent: running \(pid [0-9]+\)'
 t "(the problem)" stdout_has st 'conflict +Double booking'
 
-kill -TERM "$PID"
-for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-t "SIGTERM stops it" sh -c "! kill -0 $PID 2>/dev/null"
-wait "$PID"
-rc=$?
-t "with exit status 0" test "$rc" = 0
+kill -TERM "$AGENT_PID"
+wait_exit "SIGTERM stops it, with exit status 0" "$AGENT_PID" 0 10
 # ---- systemd: READY, STATUS and the watchdog, on a socket the test owns ----------------------
 NSOCK=$TMP/notify.sock
 "$PY" - "$NSOCK" "$TMP/notify.msgs" <<'PYEOF' &

@@ -26,18 +26,7 @@ static const char *const sources[] = {"home.ics", "work.ics"};
 /* ---- diary plumbing ------------------------------------------------------------ */
 
 static TestDiary *new_diary(const char *tz, const char *from, const char *to) {
-  TestDiary *t = g_new0(TestDiary, 1);
-  t->zones = test_zones();
-  t->diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
-  Zone *zone = zones_resolve(t->zones, tz);
-  g_assert_nonnull(zone);
-  gint64 from_day = 0, to_day = 0;
-  g_assert_true(when_parse_date(from, &from_day));
-  g_assert_true(when_parse_date(to, &to_day));
-  DiaryOptions opts = {zone, zone_to_instant(zone, from_day * 86400), zone_to_instant(zone, to_day * 86400), owners,
-                       {0, 0}};
-  t->diary = diary_new(&opts);
-  return t;
+  return test_diary_sources(tz, from, to, owners, NULL, NULL);
 }
 
 /* The one Series in `vevents` (all with one UID) read as `source`. */

@@ -30,29 +30,7 @@ static const char *const flipchart[] = {"Flipchart", NULL};
 /* ---- helpers --------------------------------------------------------------- */
 
 static TestDiary *make_diary(const char *tz, const char *vevents) {
-  TestDiary *t = g_new0(TestDiary, 1);
-  t->zones = test_zones();
-  t->diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
-  Zone *zone = zones_resolve(t->zones, tz ? tz : "UTC");
-  g_assert_nonnull(zone);
-  gint64 from_day = 0, to_day = 0;
-  g_assert_true(when_parse_date("2026-02-23", &from_day));
-  g_assert_true(when_parse_date("2026-04-06", &to_day));
-  DiaryOptions opts = {zone, zone_to_instant(zone, from_day * 86400), zone_to_instant(zone, to_day * 86400), owners,
-                       {0, 0}};
-  t->diary = diary_new(&opts);
-  g_autofree char *ics = test_calendar(vevents ? vevents : "");
-  g_autoptr(GPtrArray) series = g_ptr_array_new_with_free_func((GDestroyNotify)series_free);
-  if (vevents && *vevents) {
-    appointments_parse(ics, strlen(ics), "a.ics", t->zones, series, t->diags);
-    for (guint i = 0; i < t->diags->len; i++) {
-      g_autofree char *text = diagnostic_format(g_ptr_array_index(t->diags, i));
-      EXPECT(FALSE, "unexpected diagnostic in test data: %s", text);
-    }
-  }
-  for (guint i = 0; i < series->len; i++)
-    diary_add(t->diary, g_ptr_array_steal_index(series, i--), t->diags);
-  return t;
+  return test_diary_sources(tz, "2026-02-23", "2026-04-06", owners, vevents && *vevents ? vevents : NULL, NULL);
 }
 
 static char *slot_starts(GArray *slots) {
