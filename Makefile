@@ -2,6 +2,7 @@
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
 DATADIR    ?= $(PREFIX)/share
 DESTDIR    ?=
 
@@ -13,6 +14,8 @@ SANITIZE   ?=
 
 PKGS       := glib-2.0 gio-2.0 libical libxml-2.0 libcurl sqlite3 libnotify libsystemd
 CORE_PKGS  := glib-2.0 libical libxml-2.0
+# The agent's resident process (diaryd-agent, see agent/agentd.c) links only these.
+AGENTD_PKGS := glib-2.0 gio-2.0 sqlite3 libnotify libsystemd
 
 WARN       := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
               -Wno-missing-field-initializers $(WERROR)
@@ -22,12 +25,13 @@ PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CORE_CFLAGS = $(shell pkg-config --cflags $(CORE_PKGS) 2>/dev/null)
 CORE_LIBS   = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)
+AGENTD_LIBS = $(shell pkg-config --libs $(AGENTD_PKGS) 2>/dev/null)
 
-ALL_CFLAGS  = $(OPT) $(WARN) $(DEFS) $(SANITIZE) -MMD -MP -Icore -Iagent -Iconfig $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS  = $(OPT) $(WARN) $(DEFS) $(SANITIZE) -ffunction-sections -fdata-sections -MMD -MP -Icore -Iagent -Iconfig $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANITIZE) $(LDFLAGS)
 
 CORE_SRC   := $(sort $(wildcard core/*.c))
-AGENT_SRC  := $(sort $(wildcard agent/*.c config/*.c))
+AGENT_SRC  := $(filter-out agent/agentd.c,$(sort $(wildcard agent/*.c config/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELP  := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 AGENTT_SRC := $(sort $(wildcard tests/agent/test_*.c))
@@ -41,10 +45,11 @@ AGENTT_BIN := $(AGENTT_SRC:%.c=$(BUILD)/%)
 AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 
 DIARYD     := $(BUILD)/diaryd
+AGENTD     := $(BUILD)/diaryd-agent
 
 .PHONY: all deps test unit integration check-asan valgrind bench fuzz lint install uninstall clean demo
 
-all: $(DIARYD)
+all: $(DIARYD) $(AGENTD)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -56,6 +61,13 @@ $(BUILD)/libdiarycore.a: $(CORE_OBJ)
 
 $(DIARYD): $(AGENT_OBJ) $(BUILD)/libdiarycore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(AGENT_OBJ) $(BUILD)/libdiarycore.a $(PKG_LIBS) -lm
+
+# `diaryd run` execs this: the same agent code, linked without the libraries
+# only the children use (libcurl and its TLS stacks, libical and ICU,
+# libxml2), which would otherwise be most of the agent's resident memory.
+# --gc-sections drops the functions that would need them.
+$(AGENTD): $(BUILD)/agent/agentd.o $(BUILD)/libdiaryagent.a $(BUILD)/libdiarycore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -Wl,--gc-sections -Wl,--as-needed $(AGENTD_LIBS) -lm
 
 # Unit tests link core/ alone: that proves core/ stays free of I/O libraries.
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(UNIT_HELP_OBJ) $(BUILD)/libdiarycore.a
@@ -138,6 +150,8 @@ FORCE:
 install: all $(UNIT)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/diaryd $(DESTDIR)$(DOCDIR) $(DESTDIR)$(USERUNITDIR)
 	install -m 0755 $(DIARYD) $(DESTDIR)$(BINDIR)/diaryd
+	install -d $(DESTDIR)$(LIBEXECDIR)/diaryd
+	install -m 0755 $(AGENTD) $(DESTDIR)$(LIBEXECDIR)/diaryd/diaryd-agent
 	install -m 0644 config/diaryd.conf.example $(DESTDIR)$(DATADIR)/diaryd/diaryd.conf.example
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m 0644 $(UNIT) $(DESTDIR)$(USERUNITDIR)/diaryd.service
@@ -151,6 +165,7 @@ install: all $(UNIT)
 # Run `systemctl --user disable --now diaryd` first if you enabled the service.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/diaryd $(DESTDIR)$(USERUNITDIR)/diaryd.service
+	rm -rf $(DESTDIR)$(LIBEXECDIR)/diaryd
 	rm -rf $(DESTDIR)$(DATADIR)/diaryd $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -626,12 +626,15 @@ static void on_review_done(GObject *source, GAsyncResult *res, gpointer data) {
                      .body = g_string_free(body, FALSE)};
     g_autofree char *mark = g_strdup_printf("review.%d.day", which);
     /* The alert and the mark together: given once a day, even across a crash. */
-    ok = store_begin(a->store, &error) && store_alert_add(a->store, &al, &error) &&
-         store_value_set_int(a->store, mark, local_day(a, now), &error);
-    if (ok)
-      ok = store_commit(a->store, &error);
-    else if (error)
-      store_rollback(a->store);
+    ok = store_begin(a->store, &error);
+    if (ok) {
+      if (store_alert_add(a->store, &al, &error) && store_value_set_int(a->store, mark, local_day(a, now), &error))
+        ok = store_commit(a->store, &error);
+      else {
+        store_rollback(a->store);
+        ok = FALSE;
+      }
+    }
     g_free(al.summary);
     g_free(al.body);
     if (!ok)
@@ -857,10 +860,13 @@ int cmd_run(int argc, char **argv) {
   Agent a = {.timer_fd = -1, .want_refresh = TRUE, .want_review = -1};
   a.config_path = g_steal_pointer(&config);
   a.db_path = db ? g_steal_pointer(&db) : store_default_path();
-  a.self = g_file_read_link("/proc/self/exe", NULL);
+  /* The children are full diaryd: this binary, or (in diaryd-agent) the one
+   * that exec'd us. */
+  const char *binary = g_getenv("DIARYD_BINARY");
+  a.self = binary && *binary ? g_strdup(binary) : g_file_read_link("/proc/self/exe", NULL);
   if (!a.self || g_str_has_suffix(a.self, " (deleted)")) {
     g_free(a.self);
-    a.self = g_strdup(argv[0] && strchr(argv[0], '/') ? argv[0] : "diaryd");
+    a.self = g_strdup("diaryd");
   }
   a.folder = common_default_folder();
   g_autoptr(GError) error = NULL;
@@ -909,4 +915,23 @@ int cmd_run(int argc, char **argv) {
   agent_log(ALOG_INFO, "stopped");
   agent_clear(&a);
   return 0;
+}
+
+int cmd_run_exec(int argc, char **argv) {
+  g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+  if (self && !g_str_has_suffix(self, " (deleted)")) {
+    g_autofree char *dir = g_path_get_dirname(self);
+    const char *const places[] = {"diaryd-agent", "../libexec/diaryd/diaryd-agent"};
+    for (gsize i = 0; i < G_N_ELEMENTS(places); i++) {
+      g_autofree char *agent = g_build_filename(dir, places[i], NULL);
+      if (!g_file_test(agent, G_FILE_TEST_IS_EXECUTABLE))
+        continue;
+      g_setenv("DIARYD_BINARY", self, TRUE);
+      execv(agent, argv);
+      agent_log(ALOG_WARNING, "cannot run %s (%s): the agent runs in this process", agent, g_strerror(errno));
+      break;
+    }
+  }
+  (void)argc;
+  return cmd_run(argc, argv);
 }

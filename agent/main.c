@@ -148,7 +148,7 @@ static const Command commands[] = {
     {"journal", cmd_journal, "show the change journal the syncs wrote"},
     {"config", cmd_config, "config check: list every problem in the config file"},
     {"auth", cmd_auth, "authorise an OAuth2 account (Google) in the browser"},
-    {"run", cmd_run, "run the agent: sync, check after every change, alerts, reminders, daily reviews"},
+    {"run", cmd_run_exec, "run the agent: sync, check after every change, alerts, reminders, daily reviews"},
     {"refresh", cmd_refresh, "check the diary now and update the agent's alerts and reminders"},
     {"status", cmd_status, "the agent, each calendar's last and next sync, open problems, next reminders"},
 };

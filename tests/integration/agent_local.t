@@ -32,6 +32,9 @@ start_agent
 t "it starts and says it watches the local calendar folder" \
   log_has "no CalDAV account configured \\(there is no config file\\): watching the local calendar folder $FOLDER"
 t "it creates that folder" test -d "$FOLDER"
+t "diaryd run became diaryd-agent (same pid), which links none of the children's libraries" sh -c "
+  exe=\$(readlink /proc/$AGENT_PID/exe) && case \$exe in */diaryd-agent) ;; *) echo \"runs \$exe\"; exit 1 ;; esac
+  ! ldd \"\$exe\" | grep -E 'libcurl|libical|libxml2'"
 t "a first, empty check of the diary" log_has '^refresh: 0 occurrences checked'
 
 DAY=$(date -u -d '+2 days' +%Y%m%d)
