@@ -613,14 +613,13 @@ static void on_review_done(GObject *source, GAsyncResult *res, gpointer data) {
   a->child_kind = CHILD_NONE;
   gint64 now = now_s();
   if (ok) {
-    g_autoptr(GPtrArray) open = store_findings_list(a->store, NULL);
+    guint open = store_findings_count(a->store);
     g_autoptr(GDateTime) dt = g_date_time_new_now(a->tz);
     g_autoptr(GDateTime) day = g_date_time_add_days(dt, which);
     g_autofree char *date = g_date_time_format(day, "%A %e %B");
     GString *body = g_string_new(g_strstrip(out));
-    if (open && open->len)
-      g_string_append_printf(body, "\n%u open problem%s in the diary: diaryd agenda week", open->len,
-                             open->len == 1 ? "" : "s");
+    if (open)
+      g_string_append_printf(body, "\n%u open problem%s in the diary: diaryd agenda week", open, open == 1 ? "" : "s");
     StoreAlert al = {.created = now, .kind = "review", .urgency = ALERT_LOW,
                      .summary = g_strdup_printf("%s: %s", which ? "Tomorrow" : "Today", g_strstrip(date)),
                      .body = g_string_free(body, FALSE)};
@@ -711,8 +710,8 @@ static void arm_timer(Agent *a, gint64 at) {
 
 static void update_status(Agent *a, gint64 next_sync, gint64 next_reminder) {
   GString *st = g_string_new("STATUS=");
-  g_autoptr(GPtrArray) open = store_findings_list(a->store, NULL);
-  g_string_append_printf(st, "%u open problem%s", open ? open->len : 0, open && open->len == 1 ? "" : "s");
+  guint open = store_findings_count(a->store);
+  g_string_append_printf(st, "%u open problem%s", open, open == 1 ? "" : "s");
   if (next_reminder != G_MAXINT64) {
     g_autofree char *at = local_time(a, next_reminder, TRUE);
     g_string_append_printf(st, "; next reminder %s", at);

@@ -214,6 +214,8 @@ gboolean store_finding_resolve(Store *store, const char *key, gint64 now, GError
 /* Forgets findings: resolved more than `before`, or open and anchored before
  * `before_day` (they are in the past now, neither news nor resolved). */
 gboolean store_findings_prune(Store *store, gint64 before, gint64 before_day, GError **error);
+/* How many findings are open (0 on error). */
+guint store_findings_count(Store *store);
 /* Open findings (StoreFinding*, free func set) by day then key. */
 GPtrArray *store_findings_list(Store *store, GError **error);
 

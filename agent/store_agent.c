@@ -90,6 +90,12 @@ gboolean store_findings_prune(Store *s, gint64 before, gint64 before_day, GError
   return sq_run(s, st, error);
 }
 
+guint store_findings_count(Store *s) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st = sq_prep(s, "SELECT count(*) FROM findings WHERE resolved_at = 0", NULL);
+  return st && sq_step(s, st, NULL) == SQLITE_ROW ? (guint)sqlite3_column_int64(st, 0) : 0;
+}
+
 GPtrArray *store_findings_list(Store *s, GError **error) {
   LOCKED(s);
   g_autoptr(CachedStmt) st =
