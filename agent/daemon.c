@@ -674,6 +674,7 @@ static void start_work(Agent *a, gint64 now) {
     return;
   if (a->want_refresh || now >= a->next_refresh) {
     a->want_refresh = FALSE;
+    a->next_refresh = now + REFRESH_EVERY; /* set again when it ends; no 1 Hz timer meanwhile */
     g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(args, g_strdup("refresh")); /* its one line of counts goes to the log */
     if (!spawn(a, CHILD_REFRESH, args, G_SUBPROCESS_FLAGS_NONE))

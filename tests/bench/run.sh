@@ -138,4 +138,6 @@ run_mix dense 50  # every edit there re-checks days with hundreds of clashes
 
 # CalDAV sync: diaryd sync against vdirsyncer and raw requests (tests/bench/out/sync.txt)
 "$BENCH/sync_bench.sh" || status_all=1
+# The agent: idle RSS, wake-ups, reminder delay (tests/bench/out/agent.md)
+"$BENCH/agent_bench.sh" || status_all=1
 exit $status_all

@@ -63,7 +63,7 @@
 #   DUNST_ICON_PATH (empty unless an icon file was found), DUNST_URGENCY
 #   (LOW, NORMAL or CRITICAL), DUNST_ID, DUNST_PROGRESS (-1 when none),
 #   DUNST_CATEGORY, DUNST_STACK_TAG, DUNST_URLS, DUNST_TIMEOUT (after rules:
-#   0 here), DUNST_TIMESTAMP (monotonic microseconds), DUNST_DESKTOP_ENTRY;
+#   0 here), DUNST_TIMESTAMP (CLOCK_BOOTTIME, milliseconds), DUNST_DESKTOP_ENTRY;
 #   plus dunst's own environment.  The script is not told the actions: the
 #   bus log supplies them (desktop_shown_json joins the two).
 # - Ids restart when dunst is restarted: a notification is known by the dunst
