@@ -185,7 +185,7 @@ static gboolean on_settled(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-static void watch_folder(Agent *a);
+static void add_monitor(Agent *a, GFile *dir);
 
 static void on_folder_changed(GFileMonitor *m, GFile *file, GFile *other, GFileMonitorEvent event, gpointer data) {
   (void)m;
@@ -196,7 +196,7 @@ static void on_folder_changed(GFileMonitor *m, GFile *file, GFile *other, GFileM
   /* A new subfolder (a vdir calendar) is watched too. */
   if (event == G_FILE_MONITOR_EVENT_CREATED &&
       g_file_query_file_type(file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) == G_FILE_TYPE_DIRECTORY)
-    watch_folder(a);
+    add_monitor(a, file);
   if (a->settle_source)
     g_source_remove(a->settle_source);
   a->settle_source = g_timeout_add(FOLDER_SETTLE_MS, on_settled, a);
@@ -216,7 +216,6 @@ static void add_monitor(Agent *a, GFile *dir) {
 
 /* The folder and its direct subfolders (a vdir holds one per calendar). */
 static void watch_folder(Agent *a) {
-  g_ptr_array_set_size(a->monitors, 0);
   g_autoptr(GFile) top = g_file_new_for_path(a->folder);
   add_monitor(a, top);
   g_autoptr(GFileEnumerator) en =
@@ -230,6 +229,18 @@ static void watch_folder(Agent *a) {
 }
 
 /* ---- notifications ------------------------------------------------------------------------ */
+
+/* Logs a notification (one line: "WHAT SUMMARY: BODY") and shows it; with
+ * no server to take it, the log line is all there is. */
+static void announce(Agent *a, const char *what, const char *tag, const char *summary, const char *body,
+                     AlertUrgency urgency, const NotifierAction *actions, guint n_actions, gboolean resident) {
+  g_autofree char *flat = g_strdup(body ? body : "");
+  g_strdelimit(flat, "\n", ' ');
+  agent_log(ALOG_NOTICE, "%s%s: %s", what, summary, flat);
+  g_autoptr(GError) error = NULL;
+  if (!notifier_show(a->notifier, tag, summary, body, urgency, actions, n_actions, resident, &error))
+    agent_log(ALOG_WARNING, "not shown on the desktop: %s", error->message);
+}
 
 /* Shows what the children stored for the owner, oldest first; an alert that
  * no server takes is logged instead (and counts as shown: it is not kept
@@ -247,15 +258,10 @@ static void show_alerts(Agent *a) {
       agent_log(ALOG_ERROR, "cannot record an alert as shown: %s", error->message);
       return;
     }
-    g_autofree char *flat = g_strdup(al->body);
-    g_strdelimit(flat, "\n", ' ');
-    agent_log(ALOG_NOTICE, "alert: %s: %s", al->summary, flat);
+    /* A review replaces the one before it; other alerts stand on their own. */
     g_autofree char *tag = g_strdup_printf("alert:%" G_GINT64_FORMAT, al->id);
-    if (!notifier_show(a->notifier, al->kind && !strcmp(al->kind, "review") ? "review" : tag, al->summary, al->body,
-                       al->urgency, NULL, 0, FALSE, &error)) {
-      agent_log(ALOG_WARNING, "not shown on the desktop: %s", error->message);
-      g_clear_error(&error);
-    }
+    announce(a, "alert: ", al->kind && !strcmp(al->kind, "review") ? "review" : tag, al->summary, al->body,
+             al->urgency, NULL, 0, FALSE);
   }
 }
 
@@ -337,12 +343,7 @@ static void show_reminder(Agent *a, const StoreReminder *r, gint64 now) {
   g_autofree NotifierAction *actions = g_new0(NotifierAction, ids->len);
   for (guint i = 0; i < ids->len; i++)
     actions[i] = (NotifierAction){g_ptr_array_index(ids, i), g_ptr_array_index(labels, i)};
-  g_autofree char *flat = g_strdup(body);
-  g_strdelimit(flat, "\n", ' ');
-  agent_log(ALOG_NOTICE, "reminder: %s: %s", summary, flat);
-  g_autoptr(GError) error = NULL;
-  if (!notifier_show(a->notifier, r->key, summary, body, ALERT_CRITICAL, actions, ids->len, TRUE, &error))
-    agent_log(ALOG_WARNING, "not shown on the desktop: %s", error->message);
+  announce(a, "reminder: ", r->key, summary, body, ALERT_CRITICAL, actions, ids->len, TRUE);
 }
 
 static void show_missed(Agent *a, GPtrArray *missed) {
@@ -357,12 +358,7 @@ static void show_missed(Agent *a, GPtrArray *missed) {
   g_autofree char *summary =
       missed->len == 1 ? g_strdup("Missed reminder (late)") : g_strdup_printf("%u missed reminders (late)", missed->len);
   g_autofree char *text = g_string_free(body, FALSE);
-  g_autofree char *flat = g_strdup(text);
-  g_strdelimit(flat, "\n", ' ');
-  agent_log(ALOG_NOTICE, "%s: %s", summary, flat);
-  g_autoptr(GError) error = NULL;
-  if (!notifier_show(a->notifier, "missed", summary, text, ALERT_NORMAL, NULL, 0, FALSE, &error))
-    agent_log(ALOG_WARNING, "not shown on the desktop: %s", error->message);
+  announce(a, "", "missed", summary, text, ALERT_NORMAL, NULL, 0, FALSE);
 }
 
 /* Every trigger that is due: on time ones one by one, late ones (a suspend,
