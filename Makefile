@@ -110,8 +110,10 @@ unit: $(UNIT_BIN) $(AGENTT_BIN)
 integration: all
 	DIARYD=$(abspath $(DIARYD)) prove -f tests/integration/*.t
 
+# Sanitizer builds run 3-5 times slower: the tests' wall-clock limits
+# (hang guards) are scaled for them, and each diaryd run may take longer.
 check-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	DIARYD_TEST_TIME_SCALE=4 RUN_TIMEOUT=80 $(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 	@echo "check-asan: no sanitizer report"
 
