@@ -186,7 +186,7 @@ static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *d
   if (!open)
     return FALSE;
   g_autoptr(GPtrArray) fresh = g_ptr_array_new();
-  GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < findings->len; i++) {
     Finding *f = g_ptr_array_index(findings, i);
     g_hash_table_add(seen, f->key);
@@ -194,35 +194,26 @@ static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *d
       g_ptr_array_add(fresh, f);
     StoreFinding sf = {f->key, (char *)check_kind_name(f->check), (char *)severity_name(f->severity), f->message,
                        f->day, 0, 0};
-    if (!store_finding_put(store, &sf, now, error)) {
-      g_hash_table_destroy(seen);
+    if (!store_finding_put(store, &sf, now, error))
       return FALSE;
-    }
   }
   GHashTableIter it;
-  gpointer key;
+  gpointer key, value;
   g_hash_table_iter_init(&it, open);
   gboolean ok = TRUE;
-  while (ok && g_hash_table_iter_next(&it, &key, NULL)) {
-    const StoreFinding *sf = g_hash_table_lookup(open, key);
+  while (ok && g_hash_table_iter_next(&it, &key, &value)) {
+    const StoreFinding *sf = value;
     /* Findings of days gone by are not resolved, only out of view. */
     if (!g_hash_table_contains(seen, key) && sf->day >= today) {
       ok = store_finding_resolve(store, key, now, error);
       n->resolved++;
     }
   }
-  g_hash_table_destroy(seen);
   if (!ok || !store_findings_prune(store, now - FORGET_RESOLVED, today, error))
     return FALSE;
   n->fresh = fresh->len;
   n->open = findings->len;
 
-  /* Suggestions only for what is news (checks ran with them deferred). */
-  for (guint i = 0; i < fresh->len && !baseline; i++) {
-    Finding *f = g_ptr_array_index(fresh, i);
-    if (f->move_uid && !f->slots)
-      checks_suggest(diary, rules, f);
-  }
   if (fresh->len == 0)
     return TRUE;
   if (baseline || fresh->len > MAX_SINGLE_ALERTS) {
@@ -231,7 +222,12 @@ static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *d
     return store_alert_add(store, a, error);
   }
   for (guint i = 0; i < fresh->len; i++) {
-    g_autoptr(StoreAlert) a = finding_alert(g_ptr_array_index(fresh, i), tz, now);
+    Finding *f = g_ptr_array_index(fresh, i);
+    /* Free slots only for what is announced one by one (the checks ran
+     * with suggestions deferred). */
+    if (f->move_uid && !f->slots)
+      checks_suggest(diary, rules, f);
+    g_autoptr(StoreAlert) a = finding_alert(f, tz, now);
     if (!store_alert_add(store, a, error))
       return FALSE;
     n->alerts++;
