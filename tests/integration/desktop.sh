@@ -157,18 +157,9 @@ _desktop_poll() {
   done
 }
 
-# _desktop_stop_pid PID: TERM, then KILL after 5 s; reaps it.
+# _desktop_stop_pid PID: stop_pid (lib.sh) when there is a PID.
 _desktop_stop_pid() {
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-  kill -TERM "$pid" 2>/dev/null
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  [ -z "$1" ] || stop_pid "$1"
   return 0
 }
 

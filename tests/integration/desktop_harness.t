@@ -13,19 +13,6 @@
 . tests/integration/lib.sh
 . tests/integration/desktop.sh
 
-# must DESC COMMAND...: runs COMMAND in this shell (the processes it starts
-# stay known, to be stopped at exit); one test; the file ends if it fails.
-must() {
-  local desc=$1
-  shift
-  if "$@" >"$TMP/must.out" 2>&1; then
-    pass "$desc"
-  else
-    fail "$desc" "$(cat "$TMP/must.out")"
-    finish
-  fi
-}
-
 # notify_bg NAME ARGS...: notify-send ARGS in the background (it waits for
 # an action or the close when given -A), for at most 60 s; stdout in
 # $TMP/NAME.out, stderr in $TMP/NAME.err.  Sets NOTIFY_PID.
@@ -101,7 +88,7 @@ command -v notify-send >/dev/null || { fail "test prerequisites" "notify-send is
 [ -x "$PY" ] || { fail "test prerequisites" "$PY is missing (apt-get install python3)"; finish; }
 
 # ---- the desktop ----------------------------------------------------------------------
-must "the test desktop starts: a private bus, Xvfb, dunst" desktop_start
+setup "the test desktop starts: a private bus, Xvfb, dunst" desktop_start
 t "DBUS_SESSION_BUS_ADDRESS is the private bus under \$TMP" \
   bash -c "[[ \$DBUS_SESSION_BUS_ADDRESS == unix:path=$TMP/desktop/bus,* ]] || { echo \$DBUS_SESSION_BUS_ADDRESS; false; }"
 t "DISPLAY is the Xvfb display" bash -c "[[ \$DISPLAY =~ ^:[0-9]+\$ ]] || { echo \"DISPLAY=\$DISPLAY\"; false; }"
@@ -254,7 +241,7 @@ t "one notification displayed" file_is <(desktop_displayed_count) 1
 t "dunstctl close-all" dunstctl close-all
 
 # ---- the notification server goes away and comes back -------------------------------------------
-must "desktop_stop_dunst stops dunst" desktop_stop_dunst
+setup "desktop_stop_dunst stops dunst" desktop_stop_dunst
 t "notify-send fails while dunst is down" bash -c "! notify-send -a harness-test 'While down' 'x' 2>'$TMP/down.err'"
 t "... because no one serves org.freedesktop.Notifications (and nothing is activated)" \
   grep -q 'ServiceUnknown' "$TMP/down.err"
@@ -270,7 +257,7 @@ assert len(f) == 1 and f[0]['event'] == 'notify-failed', f
 assert f[0]['error'] == 'org.freedesktop.DBus.Error.ServiceUnknown', f
 "
 t "nothing was displayed for it" file_is <(desktop_count_shown '^While down$') 0
-must "desktop_start_dunst starts dunst again" desktop_start_dunst
+setup "desktop_start_dunst starts dunst again" desktop_start_dunst
 t "notify-send works again" notify-send -a harness-test 'After restart' 'back'
 t "it is displayed" desktop_wait_shown '^After restart$'
 t "it is logged as dunst's run 2" json <(desktop_shown_json) "$SHOWNPY
@@ -285,7 +272,7 @@ t "notify-send printed: snooze" file_is "$TMP/again.out" snooze
 
 # ---- stopping -----------------------------------------------------------------------------------------
 PIDS="$DESKTOP_DUNST_PID $DESKTOP_XVFB_PID $DESKTOP_MONITOR_PID $DESKTOP_BUS_PID"
-must "desktop_stop" desktop_stop
+setup "desktop_stop" desktop_stop
 t "dunst, Xvfb, the monitor and dbus-daemon are gone" bash -c "for p in $PIDS; do ! kill -0 \$p 2>/dev/null || { echo \"\$p runs\"; exit 1; }; done"
 
 finish

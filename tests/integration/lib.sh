@@ -238,6 +238,36 @@ no_escapes() {
   return 1
 }
 
+# setup DESC COMMAND...: runs COMMAND in this shell (so the variables it sets
+# stay, and the servers it starts are stopped at exit -- never start one
+# through t(), which runs its command in a subshell).  One passing test when
+# it succeeds; otherwise a failing one with what it printed, and the test
+# file ends there, since nothing after it could run.
+setup() {
+  local desc=$1
+  shift
+  if "$@" >"$TMP/setup.out" 2>&1; then
+    pass "$desc"
+  else
+    fail "$desc" "$(cat "$TMP/setup.out")"
+    finish
+  fi
+}
+
+# stop_pid PID: TERM, then KILL after 5 s; reaps it.
+stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+  kill -TERM "$pid" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
 # Stops the test file early when the basics are missing.
 require_basics() {
   local problem=

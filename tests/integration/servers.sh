@@ -39,22 +39,6 @@ XANDIKOS_URL=
 # user:password that the dav_* helpers send (start_radicale sets its first user).
 DAV_AUTH=
 
-# setup DESC COMMAND...: runs COMMAND in this shell (so the variables it sets
-# stay, and the servers it starts are stopped at exit -- never start one
-# through t(), which runs its command in a subshell).  One passing test when
-# it succeeds; otherwise a failing one with what it printed, and the test
-# file ends there, since nothing after it could run.
-setup() {
-  local desc=$1
-  shift
-  if "$@" >"$TMP/setup.out" 2>&1; then
-    pass "$desc"
-  else
-    fail "$desc" "$(cat "$TMP/setup.out")"
-    finish
-  fi
-}
-
 # _not_in_subshell WHAT: a server started in a subshell would outlive the test.
 _not_in_subshell() {
   [ "$BASH_SUBSHELL" -eq 0 ] && return 0
@@ -65,20 +49,6 @@ _not_in_subshell() {
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago.
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# stop_pid PID: TERM, then KILL after 5 s; reaps it.
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-  kill -TERM "$pid" 2>/dev/null
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return 0
 }
 
 # wait_http URL PID: until something answers HTTP at URL (any status), while
