@@ -258,10 +258,7 @@ static void show_alerts(Agent *a) {
       agent_log(ALOG_ERROR, "cannot record an alert as shown: %s", error->message);
       return;
     }
-    /* A review replaces the one before it; other alerts stand on their own. */
-    g_autofree char *tag = g_strdup_printf("alert:%" G_GINT64_FORMAT, al->id);
-    announce(a, "alert: ", al->kind && !strcmp(al->kind, "review") ? "review" : tag, al->summary, al->body,
-             al->urgency, NULL, 0, FALSE);
+    announce(a, "alert: ", NULL, al->summary, al->body, al->urgency, NULL, 0, FALSE);
   }
 }
 
@@ -358,7 +355,7 @@ static void show_missed(Agent *a, GPtrArray *missed) {
   g_autofree char *summary =
       missed->len == 1 ? g_strdup("Missed reminder (late)") : g_strdup_printf("%u missed reminders (late)", missed->len);
   g_autofree char *text = g_string_free(body, FALSE);
-  announce(a, "", "missed", summary, text, ALERT_NORMAL, NULL, 0, FALSE);
+  announce(a, "", NULL, summary, text, ALERT_NORMAL, NULL, 0, FALSE);
 }
 
 /* Every trigger that is due: on time ones one by one, late ones (a suspend,

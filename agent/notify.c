@@ -156,16 +156,18 @@ gboolean notifier_show(Notifier *n, const char *tag, const char *summary, const 
 
   g_autoptr(GError) local = NULL;
   if (!notify_notification_show(nn, &local)) {
-    /* The server may have gone, or restarted: ask again next time. */
+    /* The server may have gone, or restarted: ask again next time, and
+     * forget what it showed (it will never say they closed). */
     n->caps_known = FALSE;
+    g_hash_table_remove_all(n->showing);
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "no notification server took it: %s",
                 local ? local->message : "unknown error");
-    if (tag)
-      g_hash_table_remove(n->showing, tag);
     g_object_unref(nn);
     return FALSE;
   }
-  if (tag && !g_hash_table_contains(n->showing, tag)) {
+  /* Kept while shown only when something may still come back for it (an
+   * action) or replace it: plain alerts are fire and forget. */
+  if (tag && (n_actions || resident) && !g_hash_table_contains(n->showing, tag)) {
     g_object_set_data_full(G_OBJECT(nn), "diaryd-tag", g_strdup(tag), g_free);
     g_signal_connect(nn, "closed", G_CALLBACK(on_closed), n);
     g_hash_table_insert(n->showing, g_strdup(tag), g_object_ref(nn));

@@ -35,7 +35,8 @@ typedef struct {
 } NotifierAction;
 
 /* Shows a notification.  `tag` (may be NULL) names it for actions and for
- * replacing: showing another with the same tag replaces the first.
+ * replacing: while one with actions (or a resident one) shows, showing
+ * another with the same tag replaces it.
  * `actions` (n_actions of them) are left out when the server cannot show
  * them.  `resident`: stays until the owner acts on it (reminders).  FALSE
  * with an error (G_IO_ERROR) when no server took it. */
