@@ -85,10 +85,8 @@ typedef struct {
   int child_review;    /* for CHILD_REVIEW: 0 today's, 1 tomorrow's */
   gboolean want_refresh;
   gint64 next_refresh; /* the periodic one */
-  int want_review;     /* -1 none, else the review to give */
 
   guint64 watchdog_usec; /* 0 when systemd does not watch us */
-  gint64 last_ping;
 
   GPtrArray *monitors; /* of GFileMonitor*: the local folder and its subfolders */
   guint settle_source;
@@ -742,7 +740,6 @@ static void tick(Agent *a) {
   }
   if (a->watchdog_usec) {
     sd_notify(0, "WATCHDOG=1");
-    a->last_ping = now;
     next = MIN(next, now + (gint64)(a->watchdog_usec / G_USEC_PER_SEC / 2));
   }
   next = MAX(next, now + (a->child ? 1 : 0));
@@ -850,7 +847,7 @@ int cmd_run(int argc, char **argv) {
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
 
-  Agent a = {.timer_fd = -1, .want_refresh = TRUE, .want_review = -1};
+  Agent a = {.timer_fd = -1, .want_refresh = TRUE};
   a.config_path = g_steal_pointer(&config);
   a.db_path = db ? g_steal_pointer(&db) : store_default_path();
   /* The children are full diaryd: this binary, or (in diaryd-agent) the one
@@ -925,6 +922,5 @@ int cmd_run_exec(int argc, char **argv) {
       break;
     }
   }
-  (void)argc;
   return cmd_run(argc, argv);
 }

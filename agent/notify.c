@@ -71,8 +71,6 @@ void notifier_free(Notifier *n) {
   g_free(n);
 }
 
-gboolean notifier_has_actions(Notifier *n) { return n->actions; }
-
 static void learn_caps(Notifier *n) {
   GList *caps = notify_get_server_caps();
   n->caps_known = caps != NULL;
@@ -84,7 +82,10 @@ static void learn_caps(Notifier *n) {
   g_list_free_full(caps, g_free);
 }
 
-char *notifier_clean_text(const char *text, gboolean multiline, gboolean markup, glong max_chars) {
+/* Text made safe for a notification: valid UTF-8, no control characters
+ * (but line feeds when `multiline`), at most `max_chars` characters (an
+ * ellipsis marks a cut), and escaped for Pango markup when `markup`. */
+static char *clean_text(const char *text, gboolean multiline, gboolean markup, glong max_chars) {
   g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
   GString *out = g_string_new(NULL);
   glong chars = 0;
@@ -130,8 +131,8 @@ gboolean notifier_show(Notifier *n, const char *tag, const char *summary, const 
                        const NotifierAction *actions, guint n_actions, gboolean resident, GError **error) {
   if (!n->caps_known)
     learn_caps(n);
-  g_autofree char *s = notifier_clean_text(summary, FALSE, FALSE, MAX_SUMMARY_CHARS);
-  g_autofree char *b = notifier_clean_text(body, TRUE, n->body_markup, MAX_BODY_CHARS);
+  g_autofree char *s = clean_text(summary, FALSE, FALSE, MAX_SUMMARY_CHARS);
+  g_autofree char *b = clean_text(body, TRUE, n->body_markup, MAX_BODY_CHARS);
   NotifyNotification *nn = tag ? g_hash_table_lookup(n->showing, tag) : NULL;
   if (nn) {
     g_object_ref(nn);

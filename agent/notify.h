@@ -43,13 +43,5 @@ typedef struct {
 gboolean notifier_show(Notifier *n, const char *tag, const char *summary, const char *body, AlertUrgency urgency,
                        const NotifierAction *actions, guint n_actions, gboolean resident, GError **error);
 
-/* Whether the server offered actions the last time it was asked. */
-gboolean notifier_has_actions(Notifier *n);
-
 /* Closes the notification with this tag, if it is showing. */
 void notifier_close(Notifier *n, const char *tag);
-
-/* Text made safe for a notification: valid UTF-8, no control characters
- * (but line feeds when `multiline`), at most `max_chars` characters (an
- * ellipsis marks a cut), and escaped for Pango markup when `markup`. */
-char *notifier_clean_text(const char *text, gboolean multiline, gboolean markup, glong max_chars);

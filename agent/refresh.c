@@ -51,22 +51,6 @@
 
 /* ---- text for people ----------------------------------------------------------------- */
 
-/* "Tue 8 Dec 15:30" in the zone. */
-void refresh_format_local(GString *out, Zone *tz, gint64 instant, gboolean with_day) {
-  static const char *const wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  gint64 local = zone_to_local(tz, instant);
-  gint64 day = seconds_to_days(local);
-  gint64 secs = local - day * 86400;
-  if (with_day) {
-    int y, m, d;
-    days_to_civil(day, &y, &m, &d);
-    g_string_append_printf(out, "%s %d %s ", wd[days_to_weekday(day)], d, mon[m - 1]);
-  }
-  g_string_append_printf(out, "%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60));
-}
-
 static const char *check_title(CheckKind kind) {
   switch (kind) {
   case CHECK_CONFLICT: return "Double booking";
@@ -102,11 +86,8 @@ static StoreAlert *finding_alert(const Finding *f, Zone *tz, gint64 now) {
   a->summary = g_strdup(check_title(f->check));
   GString *body = g_string_new(f->message);
   if (f->slots && f->slots->len) {
-    const Slot *slot = &g_array_index(f->slots, Slot, 0);
     g_string_append(body, "\nBest free slot: ");
-    refresh_format_local(body, tz, slot->start, TRUE);
-    g_string_append(body, "–");
-    refresh_format_local(body, tz, slot->end, FALSE);
+    report_append_slot(body, tz, &g_array_index(f->slots, Slot, 0));
   }
   a->body = g_string_free(body, FALSE);
   return a;
@@ -138,30 +119,25 @@ static StoreAlert *group_alert(GPtrArray *fresh, gboolean baseline, guint open_t
 
 /* ---- default reminders ----------------------------------------------------------------- */
 
-typedef struct {
-  const DiarydConfig *cfg;
-  GHashTable *cache; /* source prefix "ACCOUNT/CALENDAR" → GArray* (not owned) */
-} Defaults;
-
 /* The per-calendar `reminders` of a synced object's calendar (its source is
  * "ACCOUNT/CALENDAR/OBJECT"), else the [agent] default. */
 static const GArray *defaults_for(const char *source, gpointer data) {
-  Defaults *d = data;
-  const GArray *fallback = d->cfg->agent.reminders;
+  const DiarydConfig *cfg = data;
+  const GArray *fallback = cfg->agent.reminders;
   const char *slash = source ? strchr(source, '/') : NULL;
   const char *last = source ? strrchr(source, '/') : NULL;
   if (!slash || slash == last || source[0] == '/')
     return fallback; /* a file of the local folder */
   g_autofree char *account = g_strndup(source, (gsize)(slash - source));
   g_autofree char *calendar = g_strndup(slash + 1, (gsize)(last - slash - 1));
-  const CalendarSettings *cs = diaryd_config_calendar(d->cfg, account, calendar, NULL);
+  const CalendarSettings *cs = diaryd_config_calendar(cfg, account, calendar, NULL);
   return cs && cs->reminders ? cs->reminders : fallback;
 }
 
 /* ---- the refresh ---------------------------------------------------------------------------- */
 
 typedef struct {
-  guint fresh, resolved, open, reminders, alerts;
+  guint fresh, resolved, open, reminders;
   gboolean baseline;
 } RefreshCounts;
 
@@ -218,7 +194,6 @@ static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *d
     return TRUE;
   if (baseline || fresh->len > MAX_SINGLE_ALERTS) {
     g_autoptr(StoreAlert) a = group_alert(fresh, baseline, findings->len, now);
-    n->alerts++;
     return store_alert_add(store, a, error);
   }
   for (guint i = 0; i < fresh->len; i++) {
@@ -230,7 +205,6 @@ static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *d
     g_autoptr(StoreAlert) a = finding_alert(f, tz, now);
     if (!store_alert_add(store, a, error))
       return FALSE;
-    n->alerts++;
   }
   return TRUE;
 }
@@ -238,12 +212,11 @@ static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *d
 static gboolean write_reminders(Store *store, const Diary *diary, const DiarydConfig *cfg, const CheckRules *rules,
                                 const char *const *owners, gint64 now, gboolean first, RefreshCounts *n,
                                 GError **error) {
-  Defaults d = {cfg, NULL};
   ReminderQuery q = {.from = now - cfg->agent.missed - REFRESH_GRACE,
                      .to = now + REFRESH_REMINDER_AHEAD,
                      .owners = owners,
                      .defaults = defaults_for,
-                     .defaults_data = &d,
+                     .defaults_data = (gpointer)cfg,
                      .travel = cfg->agent.leave_reminders ? rules->travel : 0};
   g_autoptr(GPtrArray) triggers = g_ptr_array_new_with_free_func((GDestroyNotify)trigger_free);
   if (!reminders_list(diary, &q, triggers))

@@ -4,8 +4,6 @@
 
 #include <glib.h>
 
-#include "zones.h"
-
 /* How far ahead a refresh lists reminders: the agent refreshes at least
  * every REFRESH_EVERY seconds, well inside it. */
 #define REFRESH_REMINDER_AHEAD (48 * 3600)
@@ -17,6 +15,3 @@
 #define REFRESH_GRACE 15
 
 int cmd_refresh(int argc, char **argv);
-
-/* "Tue 8 Dec 15:30" (with_day) or "15:30", the instant read in `tz`. */
-void refresh_format_local(GString *out, Zone *tz, gint64 instant, gboolean with_day);

@@ -215,14 +215,14 @@ void report_append_clock(GString *out, Zone *tz, gint64 instant) {
   g_string_append_printf(out, "%02d:%02d", minute / 60, minute % 60);
 }
 
-static void append_slot_text(GString *out, const ReportOptions *opts, const Slot *s) {
+void report_append_slot(GString *out, Zone *tz, const Slot *s) {
   int y, m, d;
-  gint64 day = local_day(opts->tz, s->start, NULL);
+  gint64 day = local_day(tz, s->start, NULL);
   days_to_civil(day, &y, &m, &d);
   g_string_append_printf(out, "%.3s %d %.3s ", wd[days_to_weekday(day)], d, mon[m - 1]);
-  report_append_clock(out, opts->tz, s->start);
+  report_append_clock(out, tz, s->start);
   g_string_append(out, "\u2013");
-  report_append_clock(out, opts->tz, s->end);
+  report_append_clock(out, tz, s->end);
 }
 
 void report_append_finding_text(GString *out, const ReportOptions *opts, const Finding *f, int indent) {
@@ -237,7 +237,7 @@ void report_append_finding_text(GString *out, const ReportOptions *opts, const F
     for (guint j = 0; j < f->slots->len; j++) {
       if (j)
         g_string_append(out, ", ");
-      append_slot_text(out, opts, &g_array_index(f->slots, Slot, j));
+      report_append_slot(out, opts->tz, &g_array_index(f->slots, Slot, j));
     }
     g_string_append_c(out, '\n');
   } else if (f->slots) {
