@@ -150,6 +150,7 @@ static const Command commands[] = {
     {"auth", cmd_auth, "authorise an OAuth2 account (Google) in the browser"},
     {"run", cmd_run_exec, "run the agent: sync, check after every change, alerts, reminders, daily reviews"},
     {"refresh", cmd_refresh, "check the diary now and update the agent's alerts and reminders"},
+    {"outbox", cmd_outbox, "confirmation emails waiting, sent or failed: list, retry, drop, send, test"},
     {"status", cmd_status, "the agent, each calendar's last and next sync, open problems, next reminders"},
 };
 
