@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -61,4 +62,13 @@ pid_t agent_lock_holder(const char *path) {
     pid = read_pid(fd);
   close(fd);
   return pid;
+}
+
+void agent_poke(const char *db_path, const char *what) {
+  if (g_getenv("DIARYD_AGENT_CHILD"))
+    return;
+  g_autofree char *lock = agent_lock_path(db_path);
+  pid_t pid = agent_lock_holder(lock);
+  if (pid > 0 && kill(pid, SIGUSR1) == 0)
+    fprintf(stderr, "diaryd: the agent (pid %ld) %s\n", (long)pid, what);
 }

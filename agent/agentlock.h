@@ -18,3 +18,8 @@ int agent_lock_take(const char *path, GError **error);
 
 /* The pid of the agent holding the lock, or 0 when none runs. */
 pid_t agent_lock_holder(const char *path);
+
+/* Tells a running agent of this store to look now (SIGUSR1: sync, check,
+ * deliver), printing "diaryd: the agent (pid N) WHAT" on stderr.  Nothing
+ * from a child of the agent itself (DIARYD_AGENT_CHILD). */
+void agent_poke(const char *db_path, const char *what);

@@ -394,6 +394,17 @@ CaldavDiscovery *caldav_discover(CaldavClient *client, const char *url, GError *
     return NULL;
   }
   g_ptr_array_sort(d->calendars, compare_calendars);
+  /* What the server does besides storing (RFC 6638 calendar-auto-schedule:
+   * it mails the attendees itself).  Best effort: a server that refuses
+   * OPTIONS simply does not say. */
+  HttpRequest req = {.method = "OPTIONS", .url = ((CaldavCalendar *)g_ptr_array_index(d->calendars, 0))->url,
+                     .max_body = 64 * 1024};
+  HttpResponse resp = {0};
+  g_autoptr(GError) ignored = NULL;
+  if (send(client, &req, FALSE, NULL, NULL, NULL, &resp, &ignored)) {
+    d->dav = g_steal_pointer(&resp.dav);
+    http_response_clear(&resp);
+  }
   return d;
 }
 

@@ -64,7 +64,7 @@ typedef struct {
   char *principal;       /* URL or NULL */
   GPtrArray *homes;      /* of char* URLs */
   GPtrArray *calendars;  /* of CaldavCalendar*, VEVENT-capable ones, by URL */
-  char *dav;             /* the DAV header of the home, when asked */
+  char *dav;             /* the DAV header of the first calendar (OPTIONS), or NULL */
 } CaldavDiscovery;
 
 void caldav_calendar_free(CaldavCalendar *cal);

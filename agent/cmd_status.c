@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "agentlock.h"
 #include "cli.h"
+#include "mail.h"
 #include "report.h"
 #include "store.h"
 
@@ -42,11 +44,83 @@ static void append_text(GString *out, const char *text, gboolean json) {
   }
 }
 
+/* Where confirmations go, which calendars send them, and the outbox. */
+static void append_mail(GString *out, Store *store, const char *config, gboolean json) {
+  g_autofree char *file = config ? g_strdup(config) : diaryd_config_default_path();
+  g_autoptr(DiarydConfig) cfg = diaryd_config_load(file, config != NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MailTransport) t = mail_transport_new(&cfg->mail, &error);
+  guint counts[OUTBOX_N_STATES];
+  if (!store_outbox_counts(store, counts, NULL))
+    memset(counts, 0, sizeof counts);
+  g_autofree char *stopped = store_value_get(store, "mail.stopped", NULL);
+  if (stopped && !*stopped)
+    g_clear_pointer(&stopped, g_free);
+  g_autoptr(GPtrArray) confirming = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) cals = store_calendars(store, NULL, NULL);
+  for (guint i = 0; cals && i < cals->len; i++) {
+    const StoreCalendar *c = g_ptr_array_index(cals, i);
+    const CalendarSettings *cs = diaryd_config_calendar(cfg, c->account, c->name, c->url);
+    if (cs && cs->confirmations == 1)
+      g_ptr_array_add(confirming, g_strdup_printf("%s/%s", c->account, c->name));
+  }
+  const char *sender = cfg->mail.from;
+  if (json) {
+    g_string_append(out, ",\"mail\":{\"transport\":");
+    append_text(out, t ? mail_transport_describe(t) : NULL, TRUE);
+    g_string_append_printf(out, ",\"leaves_machine\":%s,\"problem\":", t && mail_transport_leaves_machine(t) ? "true" : "false");
+    append_text(out, t ? stopped : error->message, TRUE);
+    g_string_append(out, ",\"from\":");
+    append_text(out, sender, TRUE);
+    g_string_append(out, ",\"confirm_calendars\":[");
+    for (guint i = 0; i < confirming->len; i++) {
+      g_string_append(out, i ? "," : "");
+      append_text(out, g_ptr_array_index(confirming, i), TRUE);
+    }
+    g_string_append(out, "],\"outbox\":{");
+    for (int i = 0; i < OUTBOX_N_STATES; i++)
+      g_string_append_printf(out, "%s\"%s\":%u", i ? "," : "", outbox_state_name((OutboxState)i), counts[i]);
+    g_string_append(out, "}}");
+    return;
+  }
+  g_string_append(out, "\nMail: ");
+  if (!t) {
+    g_string_append(out, "cannot send: ");
+    append_text(out, error->message, FALSE);
+  } else {
+    append_text(out, mail_transport_describe(t), FALSE);
+    if (!mail_transport_leaves_machine(t))
+      g_string_append(out, "\n  no mail leaves this machine until a transport is set in the [mail] section (README.md, "
+                            "\"Confirmation emails\")");
+  }
+  g_string_append(out, "\n  confirmations: ");
+  if (!sender)
+    g_string_append(out, "off (no sender: set from in the [mail] section)");
+  else if (!confirming->len)
+    g_string_append(out, "no calendar has confirm = yes");
+  else
+    for (guint i = 0; i < confirming->len; i++) {
+      g_string_append(out, i ? ", " : "");
+      append_text(out, g_ptr_array_index(confirming, i), FALSE);
+    }
+  g_string_append_printf(out, "\n  outbox: %u waiting, %u held, %u to retry, %u failed, %u sent",
+                         counts[OUTBOX_PENDING] + counts[OUTBOX_SENDING], counts[OUTBOX_HELD],
+                         counts[OUTBOX_TEMPFAIL], counts[OUTBOX_PERMFAIL], counts[OUTBOX_SENT]);
+  if (counts[OUTBOX_HELD] || counts[OUTBOX_PERMFAIL] || counts[OUTBOX_TEMPFAIL])
+    g_string_append(out, " (diaryd outbox list)");
+  if (stopped) {
+    g_string_append(out, "\n  sending stopped: ");
+    append_text(out, stopped, FALSE);
+  }
+  g_string_append_c(out, '\n');
+}
+
 int cmd_status(int argc, char **argv) {
-  g_autofree char *db = NULL;
+  g_autofree char *db = NULL, *config = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
       {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Store (default: $XDG_STATE_HOME/diaryd/diaryd.db)", "FILE"},
+      {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Config file (default: $XDG_CONFIG_HOME/diaryd/config)", "FILE"},
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Machine-readable output", NULL},
       {NULL}};
   g_autoptr(GOptionContext) ctx =
@@ -203,7 +277,10 @@ int cmd_status(int argc, char **argv) {
     g_string_append_printf(out, " (%s%s)\n", r->kind, r->state == REMINDER_SNOOZED ? ", snoozed" : "");
   }
   if (json)
-    g_string_append(out, "]}\n");
+    g_string_append(out, "]");
+  append_mail(out, store, config, json);
+  if (json)
+    g_string_append(out, "}\n");
   fwrite(out->str, 1, out->len, stdout);
   return 0;
 }

@@ -344,7 +344,9 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
       }
     }
   }
-  if (!store_account_set(store, account->name, account->url, now, &error)) {
+  if (!store_account_set(store, account->name, account->url, now, &error) ||
+      !store_account_set_auto_schedule(store, account->name,
+                                       d->dav && davxml_header_has(d->dav, "calendar-auto-schedule"), &error)) {
     cli_say(out_err, "%s", error->message);
     return FALSE;
   }
@@ -419,15 +421,6 @@ static void job_text(GString *out, const Job *job) {
  * to the journal is then checked and announced by it, not left for its next
  * interval.  The agent itself runs `diaryd sync` as its child: that one
  * (DIARYD_AGENT_CHILD set) does not poke its parent. */
-static void poke_agent(Store *store) {
-  if (g_getenv("DIARYD_AGENT_CHILD"))
-    return;
-  g_autofree char *lock = agent_lock_path(store_path(store));
-  pid_t pid = agent_lock_holder(lock);
-  if (pid > 0 && kill(pid, SIGUSR1) == 0)
-    fprintf(stderr, "diaryd: the agent (pid %ld) checks the diary now\n", (long)pid);
-}
-
 /* Keeps the outcome for `diaryd status` and the agent's back-off; a store
  * that cannot take it does not fail the sync. */
 static void record_status(Store *store, const char *label, gint64 now, const char *result, const char *error_text) {
@@ -552,7 +545,7 @@ int cmd_sync(int argc, char **argv) {
   if (json)
     g_string_append(out, "]}\n");
   fwrite(out->str, 1, out->len, stdout);
-  poke_agent(store);
+  agent_poke(store_path(store), "checks the diary now");
   return failed ? EXIT_FAILED : 0;
 }
 

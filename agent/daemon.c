@@ -7,6 +7,7 @@
  *   diaryd refresh          checks the diary after a change; writes findings,
  *                           alerts and reminder triggers in one transaction
  *   diaryd agenda --brief   the text of a daily review
+ *   diaryd outbox send      delivers the confirmation emails that are due
  * and the agent reads what they stored: alerts to show, the next reminder
  * trigger, the sync outcome.  Each alert and reminder is marked in the store
  * before it is shown (persist, then act), so a crash may cost the display
@@ -42,6 +43,7 @@
 #include "common.h"
 #include "daemon.h"
 #include "notify.h"
+#include "outbox.h"
 #include "refresh.h"
 #include "reminders.h"
 #include "store.h"
@@ -57,7 +59,7 @@
 /* Lines of a "missed reminders" summary. */
 #define MAX_MISSED_LINES 8
 
-typedef enum { CHILD_NONE, CHILD_SYNC, CHILD_REFRESH, CHILD_REVIEW } ChildKind;
+typedef enum { CHILD_NONE, CHILD_SYNC, CHILD_REFRESH, CHILD_REVIEW, CHILD_DELIVER } ChildKind;
 
 typedef struct {
   char *account;
@@ -85,6 +87,8 @@ typedef struct {
   int child_review;    /* for CHILD_REVIEW: 0 today's, 1 tomorrow's */
   gboolean want_refresh;
   gint64 next_refresh; /* the periodic one */
+  gint64 mail_paused_until; /* delivery stopped (credentials, TLS): not before then, or a reload */
+  gboolean dry_run;    /* --dry-run: the deliveries send nothing */
 
   guint64 watchdog_usec; /* 0 when systemd does not watch us */
 
@@ -564,7 +568,8 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
   ChildKind kind = a->child_kind;
   int status = ran && g_subprocess_get_if_exited(child) ? g_subprocess_get_exit_status(child) : -1;
   if (!ran || (!g_subprocess_get_if_exited(child) && !a->quitting))
-    agent_log(ALOG_ERROR, "%s ended abnormally%s%s", kind == CHILD_SYNC ? "a sync" : "a refresh",
+    agent_log(ALOG_ERROR, "%s ended abnormally%s%s",
+              kind == CHILD_SYNC ? "a sync" : kind == CHILD_DELIVER ? "a mail delivery" : "a refresh",
               error ? ": " : "", error ? error->message : " (killed by a signal)");
   g_clear_object(&a->child);
   a->child_kind = CHILD_NONE;
@@ -584,6 +589,14 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
       a->next_refresh = MIN(now + REFRESH_EVERY, local_instant(a, now, 1, 60));
     else
       a->next_refresh = now + 300; /* try again soon; the journal waits */
+  } else if (kind == CHILD_DELIVER) {
+    if (status == OUTBOX_EXIT_STOPPED) {
+      a->mail_paused_until = now + OUTBOX_PAUSE;
+      agent_log(ALOG_WARNING, "mail delivery stopped: trying again in %d minutes, or after a reload "
+                "(systemctl --user reload diaryd)", OUTBOX_PAUSE / 60);
+    } else if (status != 0) {
+      a->mail_paused_until = now + 300;
+    }
   }
   show_alerts(a);
   if (a->quitting) {
@@ -658,8 +671,15 @@ static gint64 review_due(Agent *a, int which, gint64 now) {
   return done >= today || now >= t ? local_instant(a, now, 1, at) : t;
 }
 
+/* When the outbox next wants a delivery (G_MAXINT64: nothing waits). */
+static gint64 delivery_due(Agent *a) {
+  gint64 at = store_outbox_next_time(a->store, NULL);
+  return at == G_MAXINT64 ? at : MAX(at, a->mail_paused_until);
+}
+
 /* Starts the most urgent piece of work, if nothing runs: a refresh first
- * (it updates reminders), then a review, then the accounts that are due. */
+ * (it updates reminders), then the mail it queued, then a review, then the
+ * accounts that are due. */
 static void start_work(Agent *a, gint64 now) {
   if (a->child || a->quitting)
     return;
@@ -671,6 +691,16 @@ static void start_work(Agent *a, gint64 now) {
     if (!spawn(a, CHILD_REFRESH, args, G_SUBPROCESS_FLAGS_NONE))
       a->next_refresh = now + 300;
     return;
+  }
+  if (delivery_due(a) <= now) {
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(args, g_strdup("outbox"));
+    g_ptr_array_add(args, g_strdup("send"));
+    if (a->dry_run)
+      g_ptr_array_add(args, g_strdup("--dry-run"));
+    if (spawn(a, CHILD_DELIVER, args, G_SUBPROCESS_FLAGS_NONE))
+      return;
+    a->mail_paused_until = now + 300;
   }
   for (int which = 0; which < 2; which++)
     if (review_due(a, which, now) <= now) {
@@ -737,6 +767,7 @@ static void tick(Agent *a) {
     next = MIN(next, next_sync);
     next = MIN(next, review_due(a, 0, now));
     next = MIN(next, review_due(a, 1, now));
+    next = MIN(next, delivery_due(a));
   }
   if (a->watchdog_usec) {
     sd_notify(0, "WATCHDOG=1");
@@ -769,7 +800,8 @@ static gboolean on_term(gpointer data) {
   if (!a->child) {
     g_main_loop_quit(a->loop);
   } else if (a->child_kind != CHILD_REFRESH) {
-    /* A sync rolls back when it is stopped; a refresh is short and commits. */
+    /* A sync rolls back when it is stopped; a refresh is short and commits;
+     * a delivery finishes the message it is sending, then stops. */
     g_subprocess_send_signal(a->child, SIGTERM);
   }
   return G_SOURCE_CONTINUE;
@@ -781,6 +813,7 @@ static gboolean on_hup(gpointer data) {
   agent_log(ALOG_INFO, "reloading the configuration");
   load_config(a);
   a->want_refresh = TRUE;
+  a->mail_paused_until = 0;
   sd_notify(0, "READY=1");
   tick(a);
   return G_SOURCE_CONTINUE;
@@ -795,6 +828,7 @@ static gboolean on_usr1(gpointer data) {
     s->next = now;
     s->paused = FALSE;
   }
+  a->mail_paused_until = 0;
   /* What a `diaryd sync` from the command line brought is news too. */
   if (journal_has_news(a))
     a->want_refresh = TRUE;
@@ -827,9 +861,11 @@ static void agent_clear(Agent *a) {
 
 int cmd_run(int argc, char **argv) {
   g_autofree char *config = NULL, *db = NULL;
+  gboolean dry_run = FALSE;
   const GOptionEntry entries[] = {
       {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Config file (default: $XDG_CONFIG_HOME/diaryd/config)", "FILE"},
       {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Store (default: $XDG_STATE_HOME/diaryd/diaryd.db)", "FILE"},
+      {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Send no email: log what would go and mark it not sent", NULL},
       {NULL}};
   g_autoptr(GOptionContext) ctx =
       cli_context("", "Run the agent: sync the calendars, check the diary after every change, alert the owner,\n"
@@ -847,7 +883,7 @@ int cmd_run(int argc, char **argv) {
   struct rlimit no_core = {0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
 
-  Agent a = {.timer_fd = -1, .want_refresh = TRUE};
+  Agent a = {.timer_fd = -1, .want_refresh = TRUE, .dry_run = dry_run};
   a.config_path = g_steal_pointer(&config);
   a.db_path = db ? g_steal_pointer(&db) : store_default_path();
   /* The children are full diaryd: this binary, or (in diaryd-agent) the one
@@ -897,7 +933,7 @@ int cmd_run(int argc, char **argv) {
   if (sd_watchdog_enabled(0, &a.watchdog_usec) <= 0)
     a.watchdog_usec = 0;
 
-  agent_log(ALOG_INFO, "started (store %s)", a.db_path);
+  agent_log(ALOG_INFO, "started (store %s)%s", a.db_path, dry_run ? ": dry run, no email is sent" : "");
   sd_notify(0, "READY=1");
   show_alerts(&a);
   tick(&a);

@@ -33,6 +33,8 @@
 #include "checks.h"
 #include "cli.h"
 #include "common.h"
+#include "confirmations.h"
+#include "outbox.h"
 #include "refresh.h"
 #include "reminders.h"
 #include "report.h"
@@ -141,7 +143,10 @@ typedef struct {
   gboolean baseline;
 } RefreshCounts;
 
-static gboolean journal_news(Store *store, gint64 *last_seq, gboolean *all_baseline, GError **error) {
+/* The journal rows not consumed yet: the newest, whether all are from a
+ * calendar's first sync, and the UIDs changed after one (news). */
+static gboolean journal_news(Store *store, gint64 *last_seq, gboolean *all_baseline, GHashTable *news,
+                             GError **error) {
   g_autoptr(GPtrArray) rows = store_journal_read(store, AGENT_CONSUMER, -1, 0, error);
   if (!rows)
     return FALSE;
@@ -151,8 +156,44 @@ static gboolean journal_news(Store *store, gint64 *last_seq, gboolean *all_basel
     const StoreChange *c = g_ptr_array_index(rows, i);
     *all_baseline &= c->baseline;
     *last_seq = MAX(*last_seq, c->seq);
+    if (!c->baseline && c->uid)
+      g_hash_table_add(news, g_strdup(c->uid));
   }
   return TRUE;
+}
+
+/* UID → what it clashes with, for every appointment in a double booking
+ * (its confirmations wait). */
+static GHashTable *clashes_of(GPtrArray *findings, Zone *tz) {
+  GHashTable *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < findings->len; i++) {
+    const Finding *f = g_ptr_array_index(findings, i);
+    if (f->severity != SEVERITY_ERROR || (f->check != CHECK_CONFLICT && f->check != CHECK_RESOURCE) ||
+        f->occurrences->len < 2)
+      continue;
+    for (guint j = 0; j < f->occurrences->len; j++) {
+      const FindingOcc *o = g_ptr_array_index(f->occurrences, j);
+      const FindingOcc *other = g_ptr_array_index(f->occurrences, j ? 0 : 1);
+      if (g_hash_table_contains(out, o->uid))
+        continue;
+      g_autoptr(GString) text = g_string_new(NULL);
+      g_string_append_printf(text, "\"%s\" (", other->summary ? other->summary : other->uid);
+      report_append_slot(text, tz, &(Slot){other->start, other->end});
+      g_string_append_c(text, ')');
+      g_hash_table_insert(out, g_strdup(o->uid), g_string_free(g_steal_pointer(&text), FALSE));
+    }
+  }
+  return out;
+}
+
+/* The owner's mail address is one of the owner's identities. */
+static void add_owner(CheckConfig *cfg, const char *address) {
+  if (!address)
+    return;
+  for (guint i = 0; i + 1 < cfg->owners->len; i++)
+    if (!g_ascii_strcasecmp(g_ptr_array_index(cfg->owners, i), address))
+      return;
+  g_ptr_array_insert(cfg->owners, (gint)cfg->owners->len - 1, g_ascii_strdown(address, -1));
 }
 
 static gboolean write_findings(Store *store, GPtrArray *findings, const Diary *diary, const CheckRules *rules,
@@ -273,6 +314,7 @@ int cmd_refresh(int argc, char **argv) {
   rc = common_setup(&c, NULL, cfg->agent.check_days, &s);
   if (rc)
     return common_finish(&c, &s, rc);
+  add_owner(&c.cfg, cfg->mail.from);
 
   g_autofree char *db = c.db ? g_strdup(c.db) : store_default_path();
   g_autoptr(GError) error = NULL;
@@ -285,7 +327,8 @@ int cmd_refresh(int argc, char **argv) {
    * even when this run's diary already had them. */
   gint64 last_seq = -1;
   gboolean all_baseline = FALSE;
-  if (!journal_news(store, &last_seq, &all_baseline, &error)) {
+  g_autoptr(GHashTable) news = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (!journal_news(store, &last_seq, &all_baseline, news, &error)) {
     cli_say(stderr, "%s", error->message);
     return common_finish(&c, &s, EXIT_FAILED);
   }
@@ -298,12 +341,18 @@ int cmd_refresh(int argc, char **argv) {
   g_autoptr(GPtrArray) findings = checks_run_days(diary, &c.cfg.rules, s.from_day, s.to_day - 1);
 
   RefreshCounts n = {.baseline = first || all_baseline};
+  g_autoptr(GHashTable) clashes = clashes_of(findings, s.tz);
+  ConfirmRun confirm = {.store = store, .cfg = cfg, .owners = check_config_owners(&c.cfg), .zones = s.zones,
+                        .tz = s.tz, .now = s.now, .conflicts = clashes, .news = news};
+  ConfirmCounts mail = {0};
   gboolean ok = store_begin(store, &error);
   if (ok) {
     ok = write_findings(store, findings, diary, &c.cfg.rules, s.tz, s.now, s.from_day, n.baseline, &n, &error) &&
          write_reminders(store, diary, cfg, &c.cfg.rules, check_config_owners(&c.cfg), s.now, first, &n, &error) &&
+         confirmations_refresh(&confirm, &mail, &error) &&
          (last_seq < 0 || store_journal_ack(store, AGENT_CONSUMER, last_seq, &error)) &&
          store_value_set_int(store, "refresh.at", s.now, &error);
+    outbox_test_crash("refresh-before-commit");
     if (ok)
       ok = store_commit(store, &error);
     else
@@ -320,5 +369,8 @@ int cmd_refresh(int argc, char **argv) {
            n.resolved, n.open,
            n.baseline && n.fresh ? " (already there: one summary)" : "", n.reminders, n.reminders == 1 ? "" : "s",
            REFRESH_REMINDER_AHEAD / 3600);
+  if (!quiet && (mail.queued || mail.held || mail.released || mail.blocked || mail.baseline))
+    printf("refresh: confirmations: %u queued, %u held, %u released, %u blocked, %u already known\n", mail.queued,
+           mail.held, mail.released, mail.blocked, mail.baseline);
   return common_finish(&c, &s, 0);
 }

@@ -33,7 +33,7 @@
 GQuark store_error_quark(void);
 typedef enum { STORE_ERROR_OPEN, STORE_ERROR_SCHEMA, STORE_ERROR_SQL, STORE_ERROR_NOT_FOUND } StoreError;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct Store Store;
 
@@ -309,3 +309,111 @@ gboolean store_value_set(Store *store, const char *name, const char *value, GErr
 /* The same, as an integer; `fallback` when unset or not a number. */
 gint64 store_value_int(Store *store, const char *name, gint64 fallback);
 gboolean store_value_set_int(Store *store, const char *name, gint64 value, GError **error);
+
+/* ---- confirmations and the outbox (store_outbox.c) ---------------------------- *
+ *
+ * What each appointment's attendees were told, and the emails on their
+ * way.  An outbox row is one message to one recipient about one change of
+ * one appointment; its unique key (uid, rid, sequence, recipient, kind)
+ * means the same change can never be queued twice, and its Message-ID is
+ * made when it is queued and kept for every retry.  Rows that record what
+ * was already known (the calendar's baseline, a server that schedules by
+ * itself) carry no message.
+ *
+ *   held → pending → sending → sent        (sending is committed before DATA)
+ *                  ↘ tempfail → sending …  (4xx, timeouts: again later, same bytes)
+ *                  ↘ permfail              (5xx: the owner is told)
+ *   held/pending/tempfail → superseded     (a newer change replaced it before it went)
+ *   any unsent → dropped                   (`diaryd outbox drop`)
+ */
+
+typedef enum {
+  OUTBOX_BASELINE,   /* already there at the calendar's first sync: no message */
+  OUTBOX_SERVER,     /* the server sends the invitations itself: no message */
+  OUTBOX_HELD,       /* waits for a conflict to clear, or for the owner */
+  OUTBOX_PENDING,
+  OUTBOX_SENDING,    /* handed to the transport; after a crash it is sent again, same Message-ID */
+  OUTBOX_SENT,
+  OUTBOX_TEMPFAIL,
+  OUTBOX_PERMFAIL,
+  OUTBOX_SUPERSEDED,
+  OUTBOX_DROPPED,
+  OUTBOX_DRYRUN,     /* `--dry-run`: logged, never sent */
+  OUTBOX_N_STATES
+} OutboxState;
+const char *outbox_state_name(OutboxState state);
+/* Whether the recipient counts as told by a row in this state (possibly, for sending). */
+gboolean outbox_state_told(OutboxState state);
+/* Whether the row still waits to go out. */
+gboolean outbox_state_queued(OutboxState state);
+
+typedef struct {
+  gint64 id;
+  char *uid, *rid;        /* rid "" for a master */
+  int sequence;
+  char *recipient;
+  char *kind;             /* "new", "update", "cancel" */
+  char *fingerprint;
+  OutboxState state;
+  char *hold;             /* why it is held, or NULL */
+  char *message_id, *thread; /* thread: the first message's id, or NULL */
+  char *sender;           /* envelope sender */
+  GBytes *message;        /* NULL for rows without one, and in lists */
+  char *summary;
+  gint64 start;
+  int attempts;
+  gint64 next_try;
+  char *last_error;
+  gint64 created, updated, sent_at;
+} StoreOutboxRow;
+void store_outbox_row_free(StoreOutboxRow *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreOutboxRow, store_outbox_row_free)
+
+typedef struct {
+  char *uid, *rid;
+  gint64 calendar;
+  char *fingerprint;
+  int sequence;
+  gint64 last_end;        /* G_MAXINT64: an endless series */
+  char *snapshot;
+  gboolean deleted;
+  char *blocked;          /* why nothing goes out for this state of it, or NULL */
+} StoreConfirmItem;
+void store_confirm_item_free(StoreConfirmItem *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreConfirmItem, store_confirm_item_free)
+
+/* Every item, keyed "UID\x1fRID" (owned by the table). */
+GHashTable *store_confirm_items(Store *store, GError **error);
+gboolean store_confirm_item_put(Store *store, const StoreConfirmItem *c, gint64 now, GError **error);
+
+/* Queues a row (its id, created and updated are set here).  *added (may be
+ * NULL) is FALSE when a row with the same key was already there: nothing
+ * changes then. */
+gboolean store_outbox_add(Store *store, StoreOutboxRow *row, gboolean *added, GError **error);
+/* Every row of one appointment, oldest first, without messages. */
+GPtrArray *store_outbox_rows(Store *store, const char *uid, const char *rid, GError **error);
+/* Rows in `state` (all of them when state < 0), newest first, at most
+ * `limit` (0: all), without messages. */
+GPtrArray *store_outbox_list(Store *store, int state, guint limit, GError **error);
+StoreOutboxRow *store_outbox_get(Store *store, gint64 id, gboolean with_message, GError **error);
+/* Sets a row's state, its error text (NULL clears it) and next try. */
+gboolean store_outbox_set_state(Store *store, gint64 id, OutboxState state, const char *error_text,
+                                gint64 next_try, gint64 now, GError **error);
+/* Marks a row sending (attempts + 1), replacing its message when `message`
+ * is not NULL, committed before anything leaves. */
+gboolean store_outbox_begin_send(Store *store, gint64 id, GBytes *message, gint64 now, GError **error);
+/* The oldest row due at `now`: pending, sending (left by a crash) or
+ * tempfail whose next try has come, with its message; NULL without an
+ * error when there is none. */
+StoreOutboxRow *store_outbox_next_due(Store *store, gint64 now, GError **error);
+/* When the next row is due: now or earlier when one is due already,
+ * G_MAXINT64 when none waits. */
+gint64 store_outbox_next_time(Store *store, GError **error);
+/* Messages handed over since `since` (sent or sending). */
+guint store_outbox_sent_since(Store *store, gint64 since);
+/* How many rows are in each state (counts[OUTBOX_N_STATES]). */
+gboolean store_outbox_counts(Store *store, guint *counts, GError **error);
+/* Whether the account's server schedules by itself (RFC 6638
+ * calendar-auto-schedule in its DAV header). */
+gboolean store_account_set_auto_schedule(Store *store, const char *account, gboolean on, GError **error);
+gboolean store_account_auto_schedule(Store *store, const char *account);

@@ -1,0 +1,18 @@
+/* outbox: what the delivery (`diaryd outbox send`, agent/cmd_outbox.c) and
+ * the agent that runs it share. */
+#pragma once
+
+#include <glib.h>
+
+/* `diaryd outbox send` stopped because no message can go until the owner
+ * acts (credentials or TLS refused, a broken [mail] section): the agent
+ * waits OUTBOX_PAUSE seconds, or a reload, before it runs it again. */
+#define OUTBOX_EXIT_STOPPED 3
+#define OUTBOX_PAUSE 3600
+
+/* "Date: Sun, 06 Dec 2026 12:00:00 +0100" (RFC 5322, English names). */
+char *outbox_date_header(gint64 now, int utc_offset);
+
+/* For the crash tests: when DIARYD_TEST_CRASH names `step`, the process
+ * kills itself (SIGKILL) there, as a power cut would stop it. */
+void outbox_test_crash(const char *step);

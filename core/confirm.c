@@ -1,0 +1,554 @@
+/* confirm: see confirm.h.
+ *
+ * Two readings of the same object: core/appointment gives the meaning
+ * (instants, recurrence, attendees), libical gives the components to copy
+ * into the snapshot.  Overrides are matched between the two by their
+ * RECURRENCE-ID instant. */
+#include "confirm.h"
+
+#include <string.h>
+
+#include "message.h"
+
+/* How far ahead an occurrence is looked for to tell whether a series is
+ * still to come, and how many are expanded for it. */
+#define FUTURE_HORIZON ((gint64)5 * 366 * 86400)
+#define FUTURE_INSTANCES 64u
+
+const char *confirm_kind_name(ConfirmKind kind) {
+  switch (kind) {
+  case CONFIRM_NEW: return "new";
+  case CONFIRM_UPDATE: return "update";
+  case CONFIRM_CANCEL: return "cancel";
+  default: return "none";
+  }
+}
+
+ConfirmKind confirm_kind_from_name(const char *name) {
+  if (!g_strcmp0(name, "new"))
+    return CONFIRM_NEW;
+  if (!g_strcmp0(name, "update"))
+    return CONFIRM_UPDATE;
+  if (!g_strcmp0(name, "cancel"))
+    return CONFIRM_CANCEL;
+  return CONFIRM_NONE;
+}
+
+static void recipient_free(ConfirmRecipient *r) {
+  if (!r)
+    return;
+  g_free(r->address);
+  g_free(r->name);
+  g_free(r);
+}
+
+void confirm_item_free(ConfirmItem *item) {
+  if (!item)
+    return;
+  g_free(item->uid);
+  g_free(item->rid);
+  g_free(item->fingerprint);
+  g_free(item->zone);
+  g_free(item->repeats);
+  g_free(item->summary);
+  g_free(item->location);
+  g_free(item->url);
+  g_free(item->conference);
+  g_free(item->description);
+  g_free(item->organizer_name);
+  g_free(item->organizer);
+  g_ptr_array_unref(item->recipients);
+  g_ptr_array_unref(item->people);
+  g_ptr_array_unref(item->refused);
+  g_free(item->snapshot);
+  g_free(item);
+}
+
+/* ---- recurrence ids -------------------------------------------------------------- */
+
+static char *format_utc(gint64 instant) {
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(instant);
+  return dt ? g_date_time_format(dt, "%Y%m%dT%H%M%SZ") : g_strdup("00000000T000000Z");
+}
+
+static char *rid_text(const TimeRef *rid, Zone *local) {
+  if (rid->kind == TREF_DATE) {
+    int y, m, d;
+    days_to_civil(seconds_to_days(rid->local), &y, &m, &d);
+    return g_strdup_printf("%04d%02d%02d", y, m, d);
+  }
+  return format_utc(timeref_instant(rid, local));
+}
+
+/* The instant of a libical component's RECURRENCE-ID, or APPT_NO_TIME. */
+static gint64 component_rid(icalcomponent *c, Zones *zones, Zone *local) {
+  icalproperty *p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+  if (!p)
+    return APPT_NO_TIME;
+  struct icaltimetype t = icalproperty_get_recurrenceid(p);
+  if (icaltime_is_null_time(t))
+    return APPT_NO_TIME;
+  gint64 secs = icaltime_to_local_seconds(t);
+  if (icaltime_is_utc(t))
+    return secs;
+  icalparameter *tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+  Zone *zone = tz && !t.is_date ? zones_resolve(zones, icalparameter_get_tzid(tz)) : NULL;
+  return zone_to_instant(zone ? zone : local, secs);
+}
+
+/* ---- the snapshot ------------------------------------------------------------------ */
+
+static void collect_tzids(icalcomponent *c, GPtrArray *tzids) {
+  for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+    icalparameter *tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+    const char *id = tz ? icalparameter_get_tzid(tz) : NULL;
+    if (id && *id && !g_ptr_array_find_with_equal_func(tzids, id, g_str_equal, NULL))
+      g_ptr_array_add(tzids, (gpointer)id);
+  }
+}
+
+static icalcomponent *find_vtimezone(icalcomponent *root, const char *tzid) {
+  for (icalcomponent *tz = icalcomponent_get_first_component(root, ICAL_VTIMEZONE_COMPONENT); tz;
+       tz = icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT)) {
+    icalproperty *p = icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY);
+    if (p && !g_strcmp0(icalproperty_get_tzid(p), tzid))
+      return tz;
+  }
+  return NULL;
+}
+
+/* A VTIMEZONE for `tzid`: the object's own, else the zone database's under
+ * the same TZID, else none (the recipient's client then reads the name). */
+static icalcomponent *vtimezone_for(icalcomponent *root, const char *tzid, Zones *zones) {
+  icalcomponent *own = find_vtimezone(root, tzid);
+  if (own)
+    return icalcomponent_new_clone(own);
+  Zone *z = zones_lookup_exact(zones, tzid);
+  icaltimezone *itz = z ? zone_ical(z) : NULL;
+  icalcomponent *def = itz ? icaltimezone_get_component(itz) : NULL;
+  if (!def || itz == icaltimezone_get_utc_timezone())
+    return NULL;
+  icalcomponent *copy = icalcomponent_new_clone(def);
+  icalproperty *p = icalcomponent_get_first_property(copy, ICAL_TZID_PROPERTY);
+  if (p)
+    icalproperty_set_tzid(p, tzid);
+  return copy;
+}
+
+/* The owner's own state does not travel: alarms, Thunderbird's snoozes and
+ * acknowledgements. */
+static icalcomponent *clean_clone(icalcomponent *event) {
+  icalcomponent *c = icalcomponent_new_clone(event);
+  icalcomponent *sub;
+  while ((sub = icalcomponent_get_first_component(c, ICAL_VALARM_COMPONENT))) {
+    icalcomponent_remove_component(c, sub);
+    icalcomponent_free(sub);
+  }
+  GPtrArray *drop = g_ptr_array_new();
+  for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_X_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_X_PROPERTY))
+    if (g_ascii_strncasecmp(icalproperty_get_x_name(p) ? icalproperty_get_x_name(p) : "", "X-MOZ-", 6) == 0)
+      g_ptr_array_add(drop, p);
+  for (guint i = 0; i < drop->len; i++) {
+    icalcomponent_remove_property(c, g_ptr_array_index(drop, i));
+    icalproperty_free(g_ptr_array_index(drop, i));
+  }
+  g_ptr_array_free(drop, TRUE);
+  return c;
+}
+
+static char *snapshot_of(icalcomponent *root, GPtrArray *events, Zones *zones) {
+  icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+  icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+  icalcomponent_add_property(cal, icalproperty_new_prodid("-//diaryd//confirmations//EN"));
+  g_autoptr(GPtrArray) tzids = g_ptr_array_new();
+  for (guint i = 0; i < events->len; i++)
+    collect_tzids(g_ptr_array_index(events, i), tzids);
+  for (guint i = 0; i < tzids->len; i++) {
+    icalcomponent *tz = vtimezone_for(root, g_ptr_array_index(tzids, i), zones);
+    if (tz)
+      icalcomponent_add_component(cal, tz);
+  }
+  for (guint i = 0; i < events->len; i++)
+    icalcomponent_add_component(cal, clean_clone(g_ptr_array_index(events, i)));
+  char *text = icalcomponent_as_ical_string_r(cal);
+  icalcomponent_free(cal);
+  return text;
+}
+
+/* ---- reading an item ----------------------------------------------------------------- */
+
+static gint cmp_recipient(gconstpointer a, gconstpointer b) {
+  const ConfirmRecipient *x = *(ConfirmRecipient *const *)a, *y = *(ConfirmRecipient *const *)b;
+  return strcmp(x->address, y->address);
+}
+
+static void add_people(ConfirmItem *item, const Appointment *appt, const char *const *owners) {
+  item->recipients = g_ptr_array_new_with_free_func((GDestroyNotify)recipient_free);
+  item->people = g_ptr_array_new_with_free_func(g_free);
+  item->refused = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; appt->attendees && i < appt->attendees->len; i++) {
+    const Attendee *a = g_ptr_array_index(appt->attendees, i);
+    const char *who = a->cn && *a->cn ? a->cn : (a->email ? a->email : a->address);
+    gboolean room = a->cutype == CUTYPE_ROOM || a->cutype == CUTYPE_RESOURCE;
+    if (room)
+      g_ptr_array_add(item->people, g_strdup_printf("%s: %s", a->cutype == CUTYPE_ROOM ? "Room" : "Resource", who));
+    else if (a->email)
+      g_ptr_array_add(item->people, a->cn && *a->cn ? g_strdup_printf("%s <%s>", a->cn, a->email)
+                                                    : g_strdup(a->email));
+    else
+      g_ptr_array_add(item->people, g_strdup(who));
+    if (room || a->role == ROLE_NON_PARTICIPANT || (a->email && owners && g_strv_contains(owners, a->email)))
+      continue;
+    if (!a->email) {
+      g_ptr_array_add(item->refused, g_strdup_printf("%s: not an email (mailto:) address", a->address));
+      continue;
+    }
+    if (!message_address_valid(a->email)) {
+      g_ptr_array_add(item->refused, g_strdup_printf("%s: not a valid email address", a->email));
+      continue;
+    }
+    gboolean dup = FALSE;
+    for (guint j = 0; j < item->recipients->len && !dup; j++)
+      dup = !strcmp(((ConfirmRecipient *)g_ptr_array_index(item->recipients, j))->address, a->email);
+    if (dup)
+      continue;
+    ConfirmRecipient *r = g_new0(ConfirmRecipient, 1);
+    r->address = g_strdup(a->email);
+    r->name = a->cn && *a->cn ? g_strdup(a->cn) : NULL;
+    g_ptr_array_add(item->recipients, r);
+  }
+  g_ptr_array_sort(item->recipients, cmp_recipient);
+}
+
+static const char *rrule_freq(const char *rrule) {
+  static const char *const names[][2] = {{"FREQ=SECONDLY", "every second"}, {"FREQ=MINUTELY", "every minute"},
+                                         {"FREQ=HOURLY", "hourly"},         {"FREQ=DAILY", "daily"},
+                                         {"FREQ=WEEKLY", "weekly"},         {"FREQ=MONTHLY", "monthly"},
+                                         {"FREQ=YEARLY", "yearly"}};
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+    if (rrule && strstr(rrule, names[i][0]))
+      return names[i][1];
+  return "repeating";
+}
+
+/* Only what an attendee must hear about goes into the fingerprint. */
+static char *fingerprint_of(const ConfirmItem *item, const Appointment *appt, Zone *local) {
+  GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(GString) s = g_string_new(NULL);
+  g_string_append_printf(s, "rid=%s\nstart=%" G_GINT64_FORMAT "\nallday=%d\ndur=%" G_GINT64_FORMAT "\ndays=%d\n",
+                         item->rid ? item->rid : "", timeref_instant(&appt->start, local), appt->all_day,
+                         appt->duration, appt->duration_days);
+  for (guint i = 0; appt->rrules && appt->rrules[i]; i++)
+    g_string_append_printf(s, "rrule=%s\n", appt->rrules[i]);
+  for (guint i = 0; appt->rdates && i < appt->rdates->len; i++) {
+    const RDate *r = &g_array_index(appt->rdates, RDate, i);
+    g_string_append_printf(s, "rdate=%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n", timeref_instant(&r->start, local),
+                           r->end);
+  }
+  for (guint i = 0; appt->exdates && i < appt->exdates->len; i++)
+    g_string_append_printf(s, "exdate=%" G_GINT64_FORMAT "\n",
+                           timeref_instant(&g_array_index(appt->exdates, TimeRef, i), local));
+  g_autofree char *place = place_normalise(appt->location);
+  g_string_append_printf(s, "place=%s\nurl=%s\nconference=%s\nstatus=%d\n", place ? place : "",
+                         appt->url ? appt->url : "", appt->conference ? appt->conference : "", appt->status);
+  for (guint i = 0; i < item->recipients->len; i++)
+    g_string_append_printf(s, "to=%s\n", ((ConfirmRecipient *)g_ptr_array_index(item->recipients, i))->address);
+  g_checksum_update(sum, (const guchar *)s->str, (gssize)s->len);
+  char *hex = g_strdup(g_checksum_get_string(sum));
+  g_checksum_free(sum);
+  return hex;
+}
+
+/* The next occurrence of `appt` that ends after now (and whether the series
+ * goes on), else its first one. */
+static void find_times(ConfirmItem *item, const Series *series, const Appointment *appt, const ConfirmQuery *q) {
+  ExpandLimits limits = {FUTURE_INSTANCES, EXPAND_DEFAULT_MAX_ITERATIONS};
+  g_autoptr(GArray) occ = g_array_new(FALSE, FALSE, sizeof(Occurrence));
+  g_autoptr(GPtrArray) scratch = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
+  series_expand(series, q->now, q->now + FUTURE_HORIZON, q->local, &limits, occ, scratch);
+  for (guint i = 0; i < occ->len; i++) {
+    const Occurrence *o = &g_array_index(occ, Occurrence, i);
+    if (o->appt == appt && o->end > q->now) {
+      item->start = o->start;
+      item->end = o->end;
+      item->last_end = appointment_is_recurring(appt) && !appt->is_override ? G_MAXINT64 : o->end;
+      return;
+    }
+  }
+  /* Nothing to come: when it was, for the words of a late message. */
+  gint64 start = timeref_instant(&appt->start, q->local);
+  item->start = start;
+  item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
+  item->last_end = MIN(item->end, q->now);
+}
+
+static ConfirmItem *item_from(const Series *series, const Appointment *appt, const ConfirmQuery *q) {
+  ConfirmItem *item = g_new0(ConfirmItem, 1);
+  item->uid = g_strdup(series->uid);
+  item->rid = appt->is_override ? rid_text(&appt->recurrence_id, q->local) : NULL;
+  item->sequence = appt->sequence;
+  item->cancelled = appt->status == STATUS_CANCELLED;
+  item->client_schedules = appt->organizer->schedule_agent == SCHEDULE_AGENT_CLIENT;
+  item->all_day = appt->all_day;
+  item->zone = appt->start.kind == TREF_ZONED && appt->start.zone ? g_strdup(zone_name(appt->start.zone)) : NULL;
+  item->repeats = !appt->is_override && appointment_is_recurring(appt)
+                      ? g_strdup(rrule_freq(appt->rrules ? appt->rrules[0] : NULL))
+                      : NULL;
+  item->summary = g_strdup(appt->summary);
+  item->location = g_strdup(appt->location);
+  item->url = g_strdup(appt->url);
+  item->conference = g_strdup(appt->conference);
+  item->description = g_strdup(appt->description);
+  item->organizer_name = g_strdup(appt->organizer->cn);
+  item->organizer = g_strdup(appt->organizer->email);
+  add_people(item, appt, q->owners);
+  item->fingerprint = fingerprint_of(item, appt, q->local);
+  find_times(item, series, appt, q);
+  return item;
+}
+
+guint confirm_read(const char *ical, gsize len, const ConfirmQuery *q, GPtrArray *out, char **error) {
+  g_autoptr(GPtrArray) series = g_ptr_array_new_with_free_func((GDestroyNotify)series_free);
+  g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
+  if (!appointments_parse(ical, len, "confirm", q->zones, series, diags)) {
+    if (error)
+      *error = diags->len ? g_strdup(((Diagnostic *)g_ptr_array_index(diags, 0))->message)
+                          : g_strdup("no appointment in it");
+    return 0;
+  }
+  g_autofree char *text = g_strndup(ical, len);
+  icalcomponent *root = icalparser_parse_string(text);
+  if (!root) {
+    if (error)
+      *error = g_strdup("libical could not read it");
+    return 0;
+  }
+  /* The VEVENTs, in order; a lone VEVENT is its own list. */
+  g_autoptr(GPtrArray) events = g_ptr_array_new();
+  if (icalcomponent_isa(root) == ICAL_VEVENT_COMPONENT)
+    g_ptr_array_add(events, root);
+  for (icalcomponent *c = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); c;
+       c = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT))
+    g_ptr_array_add(events, c);
+
+  guint added = 0;
+  for (guint i = 0; i < series->len; i++) {
+    const Series *s = g_ptr_array_index(series, i);
+    guint n = (s->master ? 1 : 0) + s->overrides->len;
+    for (guint k = 0; k < n; k++) {
+      const Appointment *appt = s->master && k == 0 ? s->master : g_ptr_array_index(s->overrides, k - (s->master ? 1 : 0));
+      if (!appt->organizer || !appt->organizer->email || !q->owners ||
+          !g_strv_contains(q->owners, appt->organizer->email))
+        continue;
+      ConfirmItem *item = item_from(s, appt, q);
+      /* The components this item's messages carry: a master travels with
+       * its overrides, an override alone. */
+      g_autoptr(GPtrArray) mine = g_ptr_array_new();
+      gint64 want = appt->is_override ? timeref_instant(&appt->recurrence_id, q->local) : APPT_NO_TIME;
+      for (guint e = 0; e < events->len; e++) {
+        icalcomponent *c = g_ptr_array_index(events, e);
+        if (g_strcmp0(icalcomponent_get_uid(c), s->uid))
+          continue;
+        gint64 rid = component_rid(c, q->zones, q->local);
+        if (!appt->is_override || rid == want)
+          g_ptr_array_add(mine, c);
+      }
+      item->snapshot = snapshot_of(root, mine, q->zones);
+      g_ptr_array_add(out, item);
+      added++;
+    }
+  }
+  icalcomponent_free(root);
+  return added;
+}
+
+gboolean confirm_item_future(const ConfirmItem *item, gint64 now) { return item->last_end > now; }
+
+ConfirmKind confirm_decide(ConfirmKind told, const char *told_fp, gboolean wanted, const char *fingerprint) {
+  gboolean invited = told == CONFIRM_NEW || told == CONFIRM_UPDATE;
+  if (!wanted)
+    return invited ? CONFIRM_CANCEL : CONFIRM_NONE;
+  if (!invited)
+    return CONFIRM_NEW;
+  return g_strcmp0(told_fp, fingerprint) ? CONFIRM_UPDATE : CONFIRM_NONE;
+}
+
+/* ---- the iCalendar part ------------------------------------------------------------------ */
+
+static void remove_all(icalcomponent *c, icalproperty_kind kind) {
+  icalproperty *p;
+  while ((p = icalcomponent_get_first_property(c, kind))) {
+    icalcomponent_remove_property(c, p);
+    icalproperty_free(p);
+  }
+}
+
+char *confirm_itip(const char *snapshot, const char *method, int sequence, const char *recipient, gint64 now) {
+  icalcomponent *cal = icalparser_parse_string(snapshot);
+  if (!cal || icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT) {
+    if (cal)
+      icalcomponent_free(cal);
+    return NULL;
+  }
+  gboolean cancel = !g_ascii_strcasecmp(method, "CANCEL");
+  gboolean publish = !g_ascii_strcasecmp(method, "PUBLISH");
+  remove_all(cal, ICAL_METHOD_PROPERTY);
+  icalcomponent_add_property(cal, icalproperty_new_method(icalproperty_string_to_method(method)));
+  for (icalcomponent *c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); c;
+       c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+    icalcomponent_set_sequence(c, MAX(icalcomponent_get_sequence(c), sequence));
+    icalcomponent_set_dtstamp(c, icaltime_from_timet_with_zone((time_t)now, 0, icaltimezone_get_utc_timezone()));
+    if (publish || cancel)
+      remove_all(c, ICAL_ATTENDEE_PROPERTY);
+    if (cancel) {
+      icalcomponent_set_status(c, ICAL_STATUS_CANCELLED);
+      if (recipient) {
+        g_autofree char *addr = g_strconcat("mailto:", recipient, NULL);
+        icalcomponent_add_property(c, icalproperty_new_attendee(addr));
+      }
+    }
+  }
+  char *text = icalcomponent_as_ical_string_r(cal);
+  icalcomponent_free(cal);
+  return text;
+}
+
+/* ---- words ----------------------------------------------------------------------------------- */
+
+static const char *const WEEKDAYS[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+static const char *const MONTHS[] = {"January", "February", "March",     "April",   "May",      "June",
+                                     "July",    "August",   "September", "October", "November", "December"};
+
+static void append_date(GString *out, gint64 local) {
+  gint64 day = seconds_to_days(local);
+  int y, m, d;
+  days_to_civil(day, &y, &m, &d);
+  g_string_append_printf(out, "%s %d %s %d", WEEKDAYS[days_to_weekday(day)], d, MONTHS[m - 1], y);
+}
+
+static void append_clock(GString *out, gint64 local) {
+  gint64 s = local - seconds_to_days(local) * 86400;
+  g_string_append_printf(out, "%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60));
+}
+
+char *confirm_format_when(gint64 start, gint64 end, gboolean all_day, Zone *tz) {
+  GString *out = g_string_new(NULL);
+  gint64 ls = zone_to_local(tz, start), le = zone_to_local(tz, end);
+  append_date(out, ls);
+  if (all_day) {
+    gint64 last = seconds_to_days(le - 1);
+    if (last > seconds_to_days(ls)) {
+      g_string_append(out, " to ");
+      append_date(out, last * 86400);
+    }
+    g_string_append(out, " (all day)");
+    return g_string_free(out, FALSE);
+  }
+  g_string_append(out, ", ");
+  append_clock(out, ls);
+  g_string_append(out, "\u2013");
+  if (seconds_to_days(le) != seconds_to_days(ls)) {
+    append_date(out, le);
+    g_string_append(out, " ");
+  }
+  append_clock(out, le);
+  int off = zone_offset_at(tz, start);
+  g_string_append_printf(out, " (%s, UTC%c%02d:%02d)", zone_name(tz), off < 0 ? '-' : '+', ABS(off) / 3600,
+                         ABS(off) / 60 % 60);
+  return g_string_free(out, FALSE);
+}
+
+static char *when_text(const ConfirmItem *item, Zone *tz) {
+  char *when = confirm_format_when(item->start, item->end, item->all_day, tz);
+  if (!item->repeats)
+    return when;
+  char *full = g_strdup_printf("%s, repeating %s", when, item->repeats);
+  g_free(when);
+  return full;
+}
+
+static char *map_link(const char *location) {
+  if (!location || !*location || place_is_link(location))
+    return NULL;
+  g_autofree char *q = g_uri_escape_string(location, NULL, FALSE);
+  return g_strconcat("https://www.openstreetmap.org/search?query=", q, NULL);
+}
+
+static gboolean same_text(const char *a, const char *b) {
+  g_autofree char *x = place_normalise(a), *y = place_normalise(b);
+  return !g_strcmp0(x, y);
+}
+
+static void list_diff(GString *out, const ConfirmItem *now, const ConfirmItem *before) {
+  g_autoptr(GString) added = g_string_new(NULL), removed = g_string_new(NULL);
+  for (int pass = 0; pass < 2; pass++) {
+    const ConfirmItem *a = pass ? before : now, *b = pass ? now : before;
+    GString *to = pass ? removed : added;
+    for (guint i = 0; i < a->recipients->len; i++) {
+      const ConfirmRecipient *r = g_ptr_array_index(a->recipients, i);
+      gboolean found = FALSE;
+      for (guint j = 0; j < b->recipients->len && !found; j++)
+        found = !strcmp(r->address, ((ConfirmRecipient *)g_ptr_array_index(b->recipients, j))->address);
+      if (!found)
+        g_string_append_printf(to, "%s%s", to->len ? ", " : "", r->name ? r->name : r->address);
+    }
+  }
+  if (added->len)
+    g_string_append_printf(out, "%sNow also invited: %s.", out->len ? "\n" : "", added->str);
+  if (removed->len)
+    g_string_append_printf(out, "%sNo longer invited: %s.", out->len ? "\n" : "", removed->str);
+}
+
+static char *changes_text(const ConfirmItem *now, const ConfirmItem *before) {
+  GString *out = g_string_new(NULL);
+  if (now->start != before->start || now->end != before->end || g_strcmp0(now->repeats, before->repeats))
+    g_string_append(out, "The time has changed.");
+  if (!same_text(now->location, before->location))
+    g_string_append_printf(out, "%sThe place has changed%s%s%s.", out->len ? "\n" : "",
+                           before->location ? " (it was " : "", before->location ? before->location : "",
+                           before->location ? ")" : "");
+  if (g_strcmp0(now->conference, before->conference) || g_strcmp0(now->url, before->url))
+    g_string_append_printf(out, "%sThe meeting link has changed.", out->len ? "\n" : "");
+  list_diff(out, now, before);
+  if (now->cancelled != before->cancelled && !now->cancelled)
+    g_string_append_printf(out, "%sIt is going ahead again.", out->len ? "\n" : "");
+  if (!out->len)
+    g_string_append(out, "The details have changed.");
+  return g_string_free(out, FALSE);
+}
+
+static void put(GHashTable *vars, const char *name, char *value) {
+  g_hash_table_insert(vars, g_strdup(name), value ? value : g_strdup(""));
+}
+
+GHashTable *confirm_vars(const ConfirmItem *item, const ConfirmItem *previous, ConfirmKind kind,
+                         const ConfirmRecipient *recipient, Zone *tz, const char *owner_name,
+                         const char *owner_address, const char *reason) {
+  GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  put(vars, "summary", g_strdup(item->summary && *item->summary ? item->summary : "Appointment"));
+  put(vars, "when", when_text(item, tz));
+  put(vars, "when_recipient", NULL);
+  gboolean moved = previous && (previous->start != item->start || previous->end != item->end);
+  put(vars, "previous_when", kind == CONFIRM_UPDATE && moved ? when_text(previous, tz) : NULL);
+  gboolean link = item->location && place_is_link(item->location);
+  put(vars, "where", link ? NULL : g_strdup(item->location));
+  put(vars, "map_link", map_link(item->location));
+  put(vars, "conference", g_strdup(item->conference ? item->conference : link ? item->location : NULL));
+  put(vars, "url", g_strdup(item->url));
+  GString *who = g_string_new(NULL);
+  for (guint i = 0; i < item->people->len; i++)
+    g_string_append_printf(who, "%s%s", i ? "\n" : "", (const char *)g_ptr_array_index(item->people, i));
+  put(vars, "who", g_string_free(who, who->len == 0));
+  put(vars, "organizer", owner_name && *owner_name ? g_strdup_printf("%s <%s>", owner_name, owner_address)
+                                                   : g_strdup(owner_address));
+  put(vars, "requirements", g_strdup(item->description));
+  put(vars, "changes", kind == CONFIRM_UPDATE && previous ? changes_text(item, previous) : NULL);
+  put(vars, "reason", g_strdup(reason));
+  put(vars, "recipient_name", g_strdup(recipient->name ? recipient->name : recipient->address));
+  put(vars, "reply_hint", g_strdup_printf("To ask for another time, or if you cannot come, reply to this email "
+                                          "and %s will get back to you.",
+                                          owner_name && *owner_name ? owner_name : owner_address));
+  return vars;
+}
