@@ -816,9 +816,14 @@ int cmd_config(int argc, char **argv) {
 int cmd_auth(int argc, char **argv) {
   g_autofree char *config = NULL;
   int timeout = 300;
+  gboolean print_token = FALSE;
   const GOptionEntry entries[] = {
       {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Config file", "FILE"},
       {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Seconds to wait for the browser (default 300)", "S"},
+      {"print-token", 0, 0, G_OPTION_ARG_NONE, &print_token,
+       "Print a valid access token (refreshed when needed) for another program, e.g. [mail] password_command "
+       "with auth = xoauth2",
+       NULL},
       {NULL}};
   g_autoptr(GOptionContext) ctx = cli_context("ACCOUNT", "Authorise diaryd for an OAuth2 account (Google): prints a URL to open in a\n"
                                     "browser and waits for the answer on a loopback address.", entries);
@@ -844,6 +849,17 @@ int cmd_auth(int argc, char **argv) {
   HttpOptions opts = {.ca_file = account->ca_file};
   g_autoptr(Http) http = http_new(&opts);
   g_autoptr(GError) error = NULL;
+  if (print_token) {
+    /* For a password_command: the token on stdout, nothing else there. */
+    g_autofree char *token = oauth_access_token(account, http, g_get_real_time() / G_USEC_PER_SEC, &error);
+    if (!token) {
+      cli_say(stderr, "%s", error->message);
+      return EXIT_FAILED;
+    }
+    printf("%s\n", token);
+    memset(token, 0, strlen(token));
+    return 0;
+  }
   if (!oauth_authorize(account, http, stdout, (guint)timeout, &error)) {
     cli_say(stderr, "%s", error->message);
     return EXIT_FAILED;

@@ -139,8 +139,8 @@ static Known known_of(GPtrArray *rows, const char *address) {
     const StoreOutboxRow *r = g_ptr_array_index(rows, i);
     if (strcmp(r->recipient, address))
       continue;
-    if (!k.thread && r->state != OUTBOX_BASELINE && r->state != OUTBOX_SERVER && r->state != OUTBOX_SUPERSEDED &&
-        r->state != OUTBOX_DROPPED && r->state != OUTBOX_DRYRUN)
+    /* The thread starts at the first message that went. */
+    if (!k.thread && (r->state == OUTBOX_SENDING || r->state == OUTBOX_SENT))
       k.thread = r->thread ? r->thread : r->message_id;
     if (outbox_state_told(r->state)) {
       ConfirmKind kind = confirm_kind_from_name(r->kind);

@@ -11,9 +11,12 @@
 #include "message.h"
 
 /* How far ahead an occurrence is looked for to tell whether a series is
- * still to come, and how many are expanded for it. */
-#define FUTURE_HORIZON ((gint64)5 * 366 * 86400)
+ * still to come (libical stops at 2582 anyway), and how many are expanded
+ * for it. */
+#define FUTURE_HORIZON ((gint64)100 * 366 * 86400)
 #define FUTURE_INSTANCES 64u
+/* Occurrences expanded to find where a bounded series ends; more: "endless". */
+#define BOUNDED_INSTANCES 20000u
 
 const char *confirm_kind_name(ConfirmKind kind) {
   switch (kind) {
@@ -48,6 +51,7 @@ void confirm_item_free(ConfirmItem *item) {
   g_free(item->uid);
   g_free(item->rid);
   g_free(item->fingerprint);
+  g_free(item->timing);
   g_free(item->zone);
   g_free(item->repeats);
   g_free(item->summary);
@@ -71,17 +75,25 @@ static char *format_utc(gint64 instant) {
   return dt ? g_date_time_format(dt, "%Y%m%dT%H%M%SZ") : g_strdup("00000000T000000Z");
 }
 
+/* Dates and floating times are written as read (they mean the same wall
+ * clock in every zone, so the owner's zone must not change the key). */
 static char *rid_text(const TimeRef *rid, Zone *local) {
-  if (rid->kind == TREF_DATE) {
+  if (rid->kind == TREF_DATE || rid->kind == TREF_FLOATING) {
     int y, m, d;
-    days_to_civil(seconds_to_days(rid->local), &y, &m, &d);
-    return g_strdup_printf("%04d%02d%02d", y, m, d);
+    gint64 day = seconds_to_days(rid->local), secs = rid->local - day * 86400;
+    days_to_civil(day, &y, &m, &d);
+    if (rid->kind == TREF_DATE)
+      return g_strdup_printf("%04d%02d%02d", y, m, d);
+    return g_strdup_printf("%04d%02d%02dT%02d%02d%02d", y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
+                           (int)(secs % 60));
   }
   return format_utc(timeref_instant(rid, local));
 }
 
-/* The instant of a libical component's RECURRENCE-ID, or APPT_NO_TIME. */
-static gint64 component_rid(icalcomponent *c, Zones *zones, Zone *local) {
+/* The instant of a libical component's RECURRENCE-ID, or APPT_NO_TIME.  A
+ * TZID is looked up in the object's own VTIMEZONEs first (Outlook writes
+ * names such as "Customized Time Zone"), then in the zone database. */
+static gint64 component_rid(icalcomponent *root, icalcomponent *c, Zones *zones, Zone *local) {
   icalproperty *p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
   if (!p)
     return APPT_NO_TIME;
@@ -92,7 +104,15 @@ static gint64 component_rid(icalcomponent *c, Zones *zones, Zone *local) {
   if (icaltime_is_utc(t))
     return secs;
   icalparameter *tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
-  Zone *zone = tz && !t.is_date ? zones_resolve(zones, icalparameter_get_tzid(tz)) : NULL;
+  const char *tzid = tz && !t.is_date ? icalparameter_get_tzid(tz) : NULL;
+  icaltimezone *own = tzid && icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT
+                          ? icalcomponent_get_timezone(root, tzid)
+                          : NULL;
+  if (own) {
+    t.zone = own;
+    return (gint64)icaltime_as_timet_with_zone(t, own);
+  }
+  Zone *zone = tzid ? zones_resolve(zones, tzid) : NULL;
   return zone_to_instant(zone ? zone : local, secs);
 }
 
@@ -199,7 +219,9 @@ static void add_people(ConfirmItem *item, const Appointment *appt, const char *c
                                                     : g_strdup(a->email));
     else
       g_ptr_array_add(item->people, g_strdup(who));
-    if (room || a->role == ROLE_NON_PARTICIPANT || (a->email && owners && g_strv_contains(owners, a->email)))
+    /* SCHEDULE-AGENT=NONE: nobody is to schedule with this attendee. */
+    if (room || a->role == ROLE_NON_PARTICIPANT || a->schedule_agent == SCHEDULE_AGENT_NONE ||
+        (a->email && owners && g_strv_contains(owners, a->email)))
       continue;
     if (!a->email) {
       g_ptr_array_add(item->refused, g_strdup_printf("%s: not an email (mailto:) address", a->address));
@@ -233,26 +255,62 @@ static const char *rrule_freq(const char *rrule) {
   return "repeating";
 }
 
+/* A time as the fingerprint sees it: an instant for UTC and zoned times
+ * (with the zone for a series: moving it to another zone moves every
+ * occurrence after a DST change), the wall clock for dates and floating
+ * times (the same in every zone the owner may be in). */
+static char *time_key(const TimeRef *t, Zone *local, gboolean with_zone) {
+  switch (t->kind) {
+  case TREF_DATE: return g_strdup_printf("D%" G_GINT64_FORMAT, t->local);
+  case TREF_FLOATING: return g_strdup_printf("F%" G_GINT64_FORMAT, t->local);
+  case TREF_ZONED:
+    if (with_zone && t->zone)
+      return g_strdup_printf("%" G_GINT64_FORMAT "@%s", timeref_instant(t, local), zone_name(t->zone));
+    return g_strdup_printf("%" G_GINT64_FORMAT, timeref_instant(t, local));
+  default: return g_strdup_printf("%" G_GINT64_FORMAT, timeref_instant(t, local));
+  }
+}
+
+/* Appends "name=KEY" for each time, sorted and without repeats: the order
+ * EXDATEs and RDATEs are written in means nothing. */
+static gint cmp_text(gconstpointer a, gconstpointer b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void append_times(GString *s, const char *name, GPtrArray *keys) {
+  g_ptr_array_sort(keys, cmp_text);
+  for (guint i = 0; i < keys->len; i++)
+    if (!i || strcmp(g_ptr_array_index(keys, i), g_ptr_array_index(keys, i - 1)))
+      g_string_append_printf(s, "%s=%s\n", name, (const char *)g_ptr_array_index(keys, i));
+}
+
 /* Only what an attendee must hear about goes into the fingerprint. */
 static char *fingerprint_of(const ConfirmItem *item, const Appointment *appt, Zone *local) {
   GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
   g_autoptr(GString) s = g_string_new(NULL);
-  g_string_append_printf(s, "rid=%s\nstart=%" G_GINT64_FORMAT "\nallday=%d\ndur=%" G_GINT64_FORMAT "\ndays=%d\n",
-                         item->rid ? item->rid : "", timeref_instant(&appt->start, local), appt->all_day,
-                         appt->duration, appt->duration_days);
+  gboolean series = appointment_is_recurring(appt);
+  g_autofree char *start = time_key(&appt->start, local, series);
+  g_string_append_printf(s, "rid=%s\nstart=%s\nallday=%d\ndur=%" G_GINT64_FORMAT "\ndays=%d\n",
+                         item->rid ? item->rid : "", start, appt->all_day, appt->duration, appt->duration_days);
   for (guint i = 0; appt->rrules && appt->rrules[i]; i++)
     g_string_append_printf(s, "rrule=%s\n", appt->rrules[i]);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; appt->rdates && i < appt->rdates->len; i++) {
     const RDate *r = &g_array_index(appt->rdates, RDate, i);
-    g_string_append_printf(s, "rdate=%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n", timeref_instant(&r->start, local),
-                           r->end);
+    g_autofree char *k = time_key(&r->start, local, FALSE);
+    g_ptr_array_add(keys, g_strdup_printf("%s/%" G_GINT64_FORMAT, k, r->end));
   }
+  append_times(s, "rdate", keys);
+  g_ptr_array_set_size(keys, 0);
   for (guint i = 0; appt->exdates && i < appt->exdates->len; i++)
-    g_string_append_printf(s, "exdate=%" G_GINT64_FORMAT "\n",
-                           timeref_instant(&g_array_index(appt->exdates, TimeRef, i), local));
+    g_ptr_array_add(keys, time_key(&g_array_index(appt->exdates, TimeRef, i), local, FALSE));
+  append_times(s, "exdate", keys);
+  /* What "the time has changed" means, for the words of an update. */
+  g_free(((ConfirmItem *)item)->timing);
+  ((ConfirmItem *)item)->timing = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize)s->len);
   g_autofree char *place = place_normalise(appt->location);
+  /* No STATUS and CONFIRMED say the same to an attendee. */
+  int status = appt->status == STATUS_CONFIRMED ? STATUS_NONE : appt->status;
   g_string_append_printf(s, "place=%s\nurl=%s\nconference=%s\nstatus=%d\n", place ? place : "",
-                         appt->url ? appt->url : "", appt->conference ? appt->conference : "", appt->status);
+                         appt->url ? appt->url : "", appt->conference ? appt->conference : "", status);
   for (guint i = 0; i < item->recipients->len; i++)
     g_string_append_printf(s, "to=%s\n", ((ConfirmRecipient *)g_ptr_array_index(item->recipients, i))->address);
   g_checksum_update(sum, (const guchar *)s->str, (gssize)s->len);
@@ -261,26 +319,72 @@ static char *fingerprint_of(const ConfirmItem *item, const Appointment *appt, Zo
   return hex;
 }
 
-/* The next occurrence of `appt` that ends after now (and whether the series
- * goes on), else its first one. */
-static void find_times(ConfirmItem *item, const Series *series, const Appointment *appt, const ConfirmQuery *q) {
-  ExpandLimits limits = {FUTURE_INSTANCES, EXPAND_DEFAULT_MAX_ITERATIONS};
+/* The first occurrence of `appt` overlapping [from, to), or FALSE. */
+static gboolean first_of(const Series *series, const Appointment *appt, gint64 from, gint64 to, guint limit,
+                         const ConfirmQuery *q, Occurrence *out, gint64 *last_end, gboolean *capped) {
+  ExpandLimits limits = {limit, EXPAND_DEFAULT_MAX_ITERATIONS};
   g_autoptr(GArray) occ = g_array_new(FALSE, FALSE, sizeof(Occurrence));
   g_autoptr(GPtrArray) scratch = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
-  series_expand(series, q->now, q->now + FUTURE_HORIZON, q->local, &limits, occ, scratch);
+  series_expand(series, from, to, q->local, &limits, occ, scratch);
+  gboolean found = FALSE;
   for (guint i = 0; i < occ->len; i++) {
     const Occurrence *o = &g_array_index(occ, Occurrence, i);
-    if (o->appt == appt && o->end > q->now) {
-      item->start = o->start;
-      item->end = o->end;
-      item->last_end = appointment_is_recurring(appt) && !appt->is_override ? G_MAXINT64 : o->end;
-      return;
-    }
+    if (o->appt != appt || o->end <= from)
+      continue;
+    if (!found)
+      *out = *o;
+    found = TRUE;
+    if (last_end)
+      *last_end = MAX(*last_end, o->end);
   }
-  /* Nothing to come: when it was, for the words of a late message. */
+  if (capped)
+    *capped = occ->len >= limit;
+  return found;
+}
+
+/* A series whose every RRULE has COUNT or UNTIL ends; RDATEs are finite. */
+static gboolean series_bounded(const Appointment *appt) {
+  for (guint i = 0; appt->rrules && appt->rrules[i]; i++)
+    if (!strstr(appt->rrules[i], "COUNT=") && !strstr(appt->rrules[i], "UNTIL="))
+      return FALSE;
+  return TRUE;
+}
+
+/* When the appointment is next (the first occurrence that ends after now),
+ * else when it was; and when its last occurrence ends. */
+static void find_times(ConfirmItem *item, const Series *series, const Appointment *appt, const ConfirmQuery *q) {
   gint64 start = timeref_instant(&appt->start, q->local);
-  item->start = start;
-  item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
+  Occurrence o;
+  if (appt->is_override || !appointment_is_recurring(appt)) {
+    if (first_of(series, appt, start, start + 1, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
+      item->start = o.start;
+      item->end = o.end;
+    } else {
+      item->start = start;
+      item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
+    }
+    item->last_end = item->end;
+    return;
+  }
+  if (first_of(series, appt, q->now, q->now + FUTURE_HORIZON, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
+    item->start = o.start;
+    item->end = o.end;
+    item->last_end = G_MAXINT64;
+    gint64 last = o.end;
+    gboolean capped = TRUE;
+    if (series_bounded(appt) &&
+        first_of(series, appt, q->now, q->now + FUTURE_HORIZON, BOUNDED_INSTANCES, q, &o, &last, &capped) && !capped)
+      item->last_end = last;
+    return;
+  }
+  /* Nothing to come: when it began, for the words of a late message. */
+  if (first_of(series, appt, start, start + 1, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
+    item->start = o.start;
+    item->end = o.end;
+  } else {
+    item->start = start;
+    item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
+  }
   item->last_end = MIN(item->end, q->now);
 }
 
@@ -351,7 +455,7 @@ guint confirm_read(const char *ical, gsize len, const ConfirmQuery *q, GPtrArray
         icalcomponent *c = g_ptr_array_index(events, e);
         if (g_strcmp0(icalcomponent_get_uid(c), s->uid))
           continue;
-        gint64 rid = component_rid(c, q->zones, q->local);
+        gint64 rid = component_rid(root, c, q->zones, q->local);
         if (!appt->is_override || rid == want)
           g_ptr_array_add(mine, c);
       }
@@ -386,6 +490,11 @@ static void remove_all(icalcomponent *c, icalproperty_kind kind) {
 }
 
 char *confirm_itip(const char *snapshot, const char *method, int sequence, const char *recipient, gint64 now) {
+  if (g_ascii_strcasecmp(method, "PUBLISH") && g_ascii_strcasecmp(method, "REQUEST") &&
+      g_ascii_strcasecmp(method, "CANCEL"))
+    return NULL;
+  if (recipient && !message_address_valid(recipient))
+    return NULL;
   icalcomponent *cal = icalparser_parse_string(snapshot);
   if (!cal || icalcomponent_isa(cal) != ICAL_VCALENDAR_COMPONENT) {
     if (cal)
@@ -503,8 +612,11 @@ static void list_diff(GString *out, const ConfirmItem *now, const ConfirmItem *b
 
 static char *changes_text(const ConfirmItem *now, const ConfirmItem *before) {
   GString *out = g_string_new(NULL);
-  if (now->start != before->start || now->end != before->end || g_strcmp0(now->repeats, before->repeats))
-    g_string_append(out, "The time has changed.");
+  if (g_strcmp0(now->timing, before->timing))
+    g_string_append(out, now->start != before->start || now->end != before->end ||
+                                 g_strcmp0(now->repeats, before->repeats)
+                             ? "The time has changed."
+                             : "The dates of the series have changed.");
   if (!same_text(now->location, before->location))
     g_string_append_printf(out, "%sThe place has changed%s%s%s.", out->len ? "\n" : "",
                            before->location ? " (it was " : "", before->location ? before->location : "",
@@ -530,7 +642,8 @@ GHashTable *confirm_vars(const ConfirmItem *item, const ConfirmItem *previous, C
   put(vars, "summary", g_strdup(item->summary && *item->summary ? item->summary : "Appointment"));
   put(vars, "when", when_text(item, tz));
   put(vars, "when_recipient", NULL);
-  gboolean moved = previous && (previous->start != item->start || previous->end != item->end);
+  gboolean moved = previous && g_strcmp0(previous->timing, item->timing) &&
+                   (previous->start != item->start || previous->end != item->end);
   put(vars, "previous_when", kind == CONFIRM_UPDATE && moved ? when_text(previous, tz) : NULL);
   gboolean link = item->location && place_is_link(item->location);
   put(vars, "where", link ? NULL : g_strdup(item->location));

@@ -41,10 +41,11 @@ typedef struct {
   char *rid;             /* NULL for a master, else the RECURRENCE-ID as a UTC "YYYYMMDDTHHMMSSZ" (or
                           * "YYYYMMDD" for a date) */
   char *fingerprint;     /* 64 hex digits */
+  char *timing;          /* the same, of the timing alone (start, length, recurrence) */
   int sequence;          /* the component's SEQUENCE */
   gboolean cancelled;    /* STATUS:CANCELLED */
   gboolean client_schedules; /* SCHEDULE-AGENT=CLIENT on the organizer: a server never mails for it */
-  gint64 start, end;     /* the next occurrence that ends after `now`, else the last one seen */
+  gint64 start, end;     /* the next occurrence that ends after `now`, else the first one */
   gint64 last_end;       /* when the last occurrence ends; G_MAXINT64 for an endless series */
   gboolean all_day;
   char *zone;            /* the zone DTSTART is written in (IANA name), or NULL (UTC, floating, date) */
@@ -72,6 +73,7 @@ typedef struct {
  * and appends to `out` (free func confirm_item_free) a ConfirmItem for each
  * VEVENT whose ORGANIZER is one of the owners.  Attendees become recipients
  * unless they are an owner, a room or resource (CUTYPE), a NON-PARTICIPANT,
+ * marked SCHEDULE-AGENT=NONE,
  * not a mailto: address, a duplicate, or not a valid address (those go to
  * `refused`).  An item can have no recipient at all (its fingerprint still
  * matters: the last attendee removed must hear about it).  Returns the
@@ -91,7 +93,9 @@ gboolean confirm_item_future(const ConfirmItem *item, gint64 now);
  * that has since changed), CANCEL (invited, no longer wanted) or NONE. */
 ConfirmKind confirm_decide(ConfirmKind told, const char *told_fp, gboolean wanted, const char *fingerprint);
 
-/* The iCalendar text of one message: the snapshot with METHOD, every
+/* The iCalendar text of one message (NULL for a method other than
+ * PUBLISH, REQUEST and CANCEL, or a recipient that is not a valid address):
+ * the snapshot with METHOD, every
  * component's SEQUENCE raised to at least `sequence`, and DTSTAMP = `now`.
  * method "PUBLISH" leaves out the attendees (RFC 5546 §3.2.1); "CANCEL"
  * also sets STATUS:CANCELLED and lists `recipient` as the only attendee;
@@ -106,6 +110,6 @@ GHashTable *confirm_vars(const ConfirmItem *item, const ConfirmItem *previous, C
                          const ConfirmRecipient *recipient, Zone *tz, const char *owner_name,
                          const char *owner_address, const char *reason);
 
-/* "Tuesday 8 December 2026, 10:00–11:00 (Europe/London, GMT)" for an
+/* "Tuesday 8 December 2026, 10:00–11:00 (Europe/London, UTC+00:00)" for an
  * occurrence, in `tz`; all-day ones without clock times. */
 char *confirm_format_when(gint64 start, gint64 end, gboolean all_day, Zone *tz);
