@@ -113,7 +113,7 @@ $(BUILD)/bench-check: tests/bench/bench_check.c $(UNIT_HELP_OBJ) $(BUILD)/libdia
 BUILD_DEBS := build-essential pkg-config libglib2.0-dev libical-dev libxml2-dev libcurl4-openssl-dev \
               libsqlite3-dev libnotify-dev libsystemd-dev tzdata
 TEST_DEBS  := perl python3 python3-icalendar python3-recurring-ical-events valgrind clang \
-              libclang-rt-14-dev cppcheck time curl radicale xandikos vdirsyncer python3-aiosmtpd \
+              libclang-rt-14-dev cppcheck time curl radicale xandikos vdirsyncer python3-aiosmtpd msmtp \
               python3-trustme openssl dbus dunst xvfb libnotify-bin x11-utils \
               python3-gi gir1.2-glib-2.0
 

@@ -61,7 +61,7 @@ static void append_mail(GString *out, Store *store, const char *config, gboolean
   for (guint i = 0; cals && i < cals->len; i++) {
     const StoreCalendar *c = g_ptr_array_index(cals, i);
     const CalendarSettings *cs = diaryd_config_calendar(cfg, c->account, c->name, c->url);
-    if (cs && cs->confirmations == 1)
+    if (calendar_settings_confirm(cs))
       g_ptr_array_add(confirming, g_strdup_printf("%s/%s", c->account, c->name));
   }
   const char *sender = cfg->mail.from;

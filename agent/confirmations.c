@@ -114,15 +114,7 @@ static void read_object(const StoreCalendar *cal, const char *href, const char *
 static gboolean calendar_confirms(const DiarydConfig *cfg, const StoreCalendar *cal) {
   if (!diaryd_config_account(cfg, cal->account))
     return FALSE;
-  const CalendarSettings *cs = diaryd_config_calendar(cfg, cal->account, cal->name, cal->url);
-  return cs && cs->confirmations == 1;
-}
-
-static gboolean domain_allowed(const DiarydConfig *cfg, const char *address) {
-  if (!cfg->mail.allow_domains)
-    return TRUE;
-  const char *at = strrchr(address, '@');
-  return at && g_strv_contains((const char *const *)cfg->mail.allow_domains, at + 1);
+  return calendar_settings_confirm(diaryd_config_calendar(cfg, cal->account, cal->name, cal->url));
 }
 
 /* What one recipient knows about an appointment, from its outbox rows. */
@@ -343,7 +335,7 @@ static GPtrArray *allowed_recipients(Plan *p, const ConfirmItem *item, gboolean 
   GPtrArray *out = g_ptr_array_new();
   for (guint i = 0; i < item->recipients->len; i++) {
     ConfirmRecipient *r = g_ptr_array_index(item->recipients, i);
-    if (domain_allowed(p->run->cfg, r->address))
+    if (mail_settings_domain_allowed(&p->run->cfg->mail, r->address))
       g_ptr_array_add(out, r);
     else if (log)
       agent_log(ALOG_NOTICE, "no confirmation of \"%s\" to %s: its domain is not in [mail] allow_domains",

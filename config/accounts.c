@@ -8,6 +8,7 @@
  */
 #include "accounts.h"
 
+#include "message.h"
 #include "secret.h"
 
 #include "when.h"
@@ -39,13 +40,24 @@ static const guint KILL_GRACE_MS = 5000;
 static const char *const ACCOUNT_KEYS[] = {"url",    "username", "password_command", "password",   "auth",
                                            "client_id", "client_secret", "scope",   "auth_url", "token_url",
                                            "calendars", "ca_file", NULL};
-static const char *const CALENDAR_KEYS[] = {"busy", "confirmations", "color", "reminders", NULL};
+static const char *const CALENDAR_KEYS[] = {"busy", "confirm", "confirmations", "color", "reminders", NULL};
 static const char *const AGENT_KEYS[] = {"sync_interval", "check_days", "review", "snooze", "missed",
                                          "reminders", "leave_reminders", NULL};
+static const char *const MAIL_KEYS[] = {"from",          "transport",      "url",       "username",
+                                        "password_command", "password",    "auth",      "ca_file",
+                                        "sendmail",      "maildir",        "method",    "auto_schedule",
+                                        "on_conflict",   "max_recipients", "allow_domains", "rate_per_hour",
+                                        "templates",     "reply_to",       NULL};
+
+#define MAIL_MAX_RECIPIENTS 1000
+#define MAIL_MAX_RATE 100000
+#define MAX_DOMAINS 256
 
 /* ---- freeing --------------------------------------------------------------- */
 
 static void agent_clear(AgentSettings *a);
+static void mail_defaults(MailSettings *m);
+static void mail_clear(MailSettings *m);
 
 
 static void account_free(Account *a) {
@@ -95,6 +107,7 @@ void diaryd_config_free(DiarydConfig *cfg) {
   g_ptr_array_unref(cfg->calendars);
   g_ptr_array_unref(cfg->problems);
   agent_clear(&cfg->agent);
+  mail_clear(&cfg->mail);
   g_free(cfg);
 }
 
@@ -262,8 +275,8 @@ static void report_syntax(Loader *l, const char *text, gsize len) {
   const char *eol = strchr(line, '\n');
   gsize line_len = eol ? (gsize)(eol - line) : strlen(line);
   if (g_error_matches(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
-    problem(l, (int)lo, "a key before the first [section]: settings go in [check], [account NAME] or "
-                        "[calendar ACCOUNT/NAME]");
+    problem(l, (int)lo, "a key before the first [section]: settings go in [check], [agent], [mail], "
+                        "[account NAME] or [calendar ACCOUNT/NAME]");
   else if (*line == '[')
     problem(l, (int)lo, "not a section header: write [NAME] alone on its line, without [ or ] inside NAME");
   else if (memchr(line, '=', line_len))
@@ -429,8 +442,9 @@ static gboolean check_url(Loader *l, const Section *s, const char *key, const ch
   return TRUE;
 }
 
-static char **split_command(Loader *l, const Section *s, gboolean *bad) {
-  const char *key = "password_command";
+/* A command (password_command, sendmail): argv split as a shell would,
+ * without running one. */
+static char **split_command(Loader *l, const Section *s, const char *key, gboolean *bad) {
   int line = section_key_line(s, key);
   g_autofree char *text = get_value(l, s, key, TRUE, FALSE, bad);
   if (!text)
@@ -509,19 +523,23 @@ static char **split_calendars(Loader *l, const Section *s, gboolean *bad) {
   return (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
 }
 
+/* A path as written in the file: "~/..." in the home folder, a relative
+ * path against the file's folder. */
+static char *resolve_path(Loader *l, const char *text) {
+  if (text[0] == '~' && (text[1] == '/' || !text[1]))
+    return g_build_filename(g_get_home_dir(), text + 1, NULL);
+  if (g_path_is_absolute(text))
+    return g_strdup(text);
+  return g_build_filename(l->dir, text, NULL);
+}
+
 static char *resolve_ca_file(Loader *l, const Section *s, gboolean *bad) {
   const char *key = "ca_file";
   int line = section_key_line(s, key);
   g_autofree char *text = get(l, s, key, bad);
   if (!text)
     return NULL;
-  g_autofree char *path = NULL;
-  if (text[0] == '~' && (text[1] == '/' || !text[1]))
-    path = g_build_filename(g_get_home_dir(), text + 1, NULL);
-  else if (g_path_is_absolute(text))
-    path = g_strdup(text);
-  else
-    path = g_build_filename(l->dir, text, NULL);
+  g_autofree char *path = resolve_path(l, text);
   int fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   if (fd < 0) {
     int e = errno;
@@ -653,7 +671,7 @@ static void load_account(Loader *l, const Section *s, const char *name) {
     bad = TRUE;
   }
   a->username = get(l, s, "username", &bad);
-  a->password_command = split_command(l, s, &bad);
+  a->password_command = split_command(l, s, "password_command", &bad);
   a->password = get_value(l, s, "password", FALSE, FALSE, &bad);
   int password_line = section_key_line(s, "password");
   if (a->password && !l->private_file) {
@@ -769,7 +787,15 @@ static void load_calendar(Loader *l, const Section *s, const char *rest) {
   c->calendar = g_steal_pointer(&calendar);
   c->line = s->line;
   c->busy = c->confirmations = -1;
-  const char *bools[] = {"busy", "confirmations"};
+  /* `confirm` is the name to write; `confirmations`, the older one, still
+   * reads the same. */
+  const char *confirm_key = section_key_line(s, "confirm") ? "confirm" : "confirmations";
+  if (section_key_line(s, "confirm") && section_key_line(s, "confirmations")) {
+    problem(l, MAX(section_key_line(s, "confirm"), section_key_line(s, "confirmations")),
+            "confirm and confirmations are both set (two spellings of one setting): keep confirm");
+    bad = TRUE;
+  }
+  const char *bools[] = {"busy", confirm_key};
   int *slots[] = {&c->busy, &c->confirmations};
   for (guint i = 0; i < G_N_ELEMENTS(bools); i++) {
     g_autofree char *v = get(l, s, bools[i], &bad);
@@ -928,6 +954,342 @@ static void load_agent(Loader *l, const Section *s) {
   (void)bad;
 }
 
+/* ---- [mail] ------------------------------------------------------------------------ */
+
+static const char *const TRANSPORT_NAMES[] = {"maildir", "smtp", "sendmail", NULL}; /* MailTransportKind order */
+static const char *const MAIL_AUTH_NAMES[] = {"auto", "plain", "login", "xoauth2", "none", NULL}; /* MailAuth */
+
+const char *mail_transport_kind_name(MailTransportKind kind) {
+  return (guint)kind < G_N_ELEMENTS(TRANSPORT_NAMES) - 1 ? TRANSPORT_NAMES[kind] : "?";
+}
+
+const char *mail_auth_name(MailAuth auth) {
+  return (guint)auth < G_N_ELEMENTS(MAIL_AUTH_NAMES) - 1 ? MAIL_AUTH_NAMES[auth] : "?";
+}
+
+static void mail_defaults(MailSettings *m) {
+  memset(m, 0, sizeof *m);
+  m->transport = MAIL_TRANSPORT_MAILDIR;
+  m->auth = MAIL_AUTH_NONE;
+  m->maildir = g_build_filename(g_get_user_data_dir(), "diaryd", "mail", NULL);
+  m->hold_on_conflict = TRUE;
+  m->max_recipients = 20;
+  m->rate_per_hour = 100;
+  m->templates = g_build_filename(g_get_user_config_dir(), "diaryd", "templates", NULL);
+}
+
+static void mail_clear(MailSettings *m) {
+  g_free(m->from_name);
+  g_free(m->from);
+  g_free(m->url);
+  g_free(m->username);
+  g_strfreev(m->password_command);
+  secret_free(m->password);
+  g_free(m->ca_file);
+  g_strfreev(m->sendmail);
+  g_free(m->maildir);
+  g_strfreev(m->allow_domains);
+  g_free(m->templates);
+  g_free(m->reply_to);
+  memset(m, 0, sizeof *m);
+}
+
+gboolean mail_settings_domain_allowed(const MailSettings *m, const char *addr) {
+  if (!m->allow_domains)
+    return TRUE;
+  const char *at = addr ? strrchr(addr, '@') : NULL;
+  if (!at)
+    return FALSE;
+  for (char **d = m->allow_domains; *d; d++)
+    if (!g_ascii_strcasecmp(at + 1, *d))
+      return TRUE;
+  return FALSE;
+}
+
+/* "addr", "Name <addr>" or "\"Name, with specials\" <addr>": the name
+ * (unquoted; NULL when there is none) and the address (lower-case). */
+static gboolean parse_mailbox(const char *v, char **name_out, char **addr_out) {
+  const char *lt = strchr(v, '<');
+  if (!lt) {
+    if (!message_address_valid(v))
+      return FALSE;
+    *name_out = NULL;
+    *addr_out = g_ascii_strdown(v, -1);
+    return TRUE;
+  }
+  gsize n = strlen(v);
+  if (v[n - 1] != '>')
+    return FALSE;
+  g_autofree char *addr = g_strndup(lt + 1, n - 2 - (gsize)(lt - v));
+  if (!message_address_valid(addr))
+    return FALSE;
+  g_autofree char *raw = g_strstrip(g_strndup(v, (gsize)(lt - v)));
+  g_autoptr(GString) name = g_string_new(NULL);
+  gsize m = strlen(raw);
+  if (raw[0] == '"') {
+    if (m < 2 || raw[m - 1] != '"')
+      return FALSE;
+    for (gsize i = 1; i < m - 1; i++) {
+      if (raw[i] == '\\' && i + 1 < m - 1)
+        i++;
+      else if (raw[i] == '\\' || raw[i] == '"')
+        return FALSE;
+      g_string_append_c(name, raw[i]);
+    }
+  } else {
+    if (strpbrk(raw, "<>\""))
+      return FALSE;
+    g_string_append(name, raw);
+  }
+  if (name->len > 256)
+    return FALSE;
+  *name_out = name->len ? g_string_free(g_steal_pointer(&name), FALSE) : NULL;
+  *addr_out = g_ascii_strdown(addr, -1);
+  return TRUE;
+}
+
+/* One of `names` (ignoring case): its index; -1 when absent or bad (a
+ * problem then). */
+static int mail_choice(Loader *l, const Section *s, const char *key, const char *const *names, gboolean *bad) {
+  g_autofree char *v = get(l, s, key, bad);
+  if (!v)
+    return -1;
+  for (int i = 0; names[i]; i++)
+    if (!g_ascii_strcasecmp(v, names[i]))
+      return i;
+  g_autofree char *list = g_strjoinv(", ", (char **)names);
+  problem(l, section_key_line(s, key), "%s: \"%s\" is not one of %s%s", key, v, list, comment_hint(v));
+  *bad = TRUE;
+  return -1;
+}
+
+/* A whole number within [min, max]; FALSE when absent or bad. */
+static gboolean mail_number(Loader *l, const Section *s, const char *key, guint min, guint max, guint *out,
+                            gboolean *bad) {
+  g_autofree char *v = get(l, s, key, bad);
+  if (!v)
+    return FALSE;
+  guint64 n;
+  if (!g_ascii_string_to_unsigned(v, 10, min, max, &n, NULL)) {
+    problem(l, section_key_line(s, key), "%s: \"%s\" is not a whole number from %u to %u%s", key, v, min, max,
+            comment_hint(v));
+    *bad = TRUE;
+    return FALSE;
+  }
+  *out = (guint)n;
+  return TRUE;
+}
+
+/* smtps://host[:port] or smtp://host[:port]: nothing else in it (libcurl
+ * would take a path for the EHLO name, and credentials go in username and
+ * password_command). */
+static gboolean check_smtp_url(Loader *l, const Section *s, const char *value) {
+  const char *key = "url";
+  int line = section_key_line(s, key);
+  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
+  if (!uri) {
+    problem(l, line, "%s: not an SMTP URL (examples: smtps://smtp.example.com:465, smtp://mail.example.com:587)%s",
+            key, comment_hint(value));
+    return FALSE;
+  }
+  g_autofree char *shown = g_uri_to_string_partial(uri, G_URI_HIDE_USERINFO | G_URI_HIDE_AUTH_PARAMS);
+  const char *scheme = g_uri_get_scheme(uri), *host = g_uri_get_host(uri), *path = g_uri_get_path(uri);
+  if (strpbrk(value, " \t")) {
+    problem(l, line, "%s: has a blank in it%s", key, comment_hint(value));
+    return FALSE;
+  }
+  if (g_uri_get_userinfo(uri)) {
+    problem(l, line, "%s: has a user name or password in it: use username and password_command instead", key);
+    return FALSE;
+  }
+  if (g_ascii_strcasecmp(scheme, "smtps") && g_ascii_strcasecmp(scheme, "smtp")) {
+    problem(l, line,
+            "%s: %s is not an smtps:// or smtp:// URL (smtps://HOST:465 for TLS from the start, "
+            "smtp://HOST:587 for STARTTLS)",
+            key, shown);
+    return FALSE;
+  }
+  if (!host || !*host) {
+    problem(l, line, "%s: %s names no host", key, shown);
+    return FALSE;
+  }
+  if ((path && *path && strcmp(path, "/")) || g_uri_get_query(uri) || g_uri_get_fragment(uri)) {
+    problem(l, line, "%s: %s: an SMTP URL is smtps://HOST[:PORT] or smtp://HOST[:PORT], with no path after it",
+            key, shown);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static char *mail_address(Loader *l, const Section *s, const char *key, gboolean *bad) {
+  g_autofree char *v = get(l, s, key, bad);
+  if (!v)
+    return NULL;
+  if (!message_address_valid(v)) {
+    problem(l, section_key_line(s, key), "%s: \"%s\" is not a plain address (example: %s = office@example.com)%s",
+            key, v, key, comment_hint(v));
+    *bad = TRUE;
+    return NULL;
+  }
+  return g_ascii_strdown(v, -1);
+}
+
+static char **split_domains(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "allow_domains";
+  int line = section_key_line(s, key);
+  g_autofree char *text = get(l, s, key, bad);
+  if (!text)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+  for (char **p = parts; *p; p++) {
+    g_strstrip(*p);
+    if (!**p)
+      continue;
+    if (!message_domain_valid(*p)) {
+      problem(l, line, "%s: \"%s\" is not a domain (example: allow_domains = example.com, example.org)%s", key, *p,
+              comment_hint(*p));
+      *bad = TRUE;
+      return NULL;
+    }
+    g_ptr_array_add(list, g_ascii_strdown(*p, -1));
+  }
+  if (!list->len || list->len > MAX_DOMAINS) {
+    problem(l, line, list->len ? "%s: more than 256 domains" : "%s: names no domain (leave the line out for any)",
+            key);
+    *bad = TRUE;
+    return NULL;
+  }
+  g_ptr_array_add(list, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
+}
+
+/* The credentials that go with `auth`: a username and a secret for every
+ * kind but none; nothing for none. */
+static void check_mail_auth(Loader *l, const Section *s, MailSettings *m, gboolean explicit_auth, gboolean *bad) {
+  int blame = section_key_line(s, "auth");
+  if (!blame)
+    blame = section_key_line(s, "username") ? section_key_line(s, "username") : s->line;
+  gboolean has_user = section_key_line(s, "username") != 0;
+  gboolean has_secret = section_key_line(s, "password") || section_key_line(s, "password_command");
+  const char *name = mail_auth_name(m->auth);
+  if (m->auth == MAIL_AUTH_NONE) {
+    if (has_user || has_secret) {
+      problem(l, blame,
+              explicit_auth ? "auth = none: remove username, password_command and password"
+                            : "a password is set but there is no username");
+      *bad = TRUE;
+    }
+    return;
+  }
+  if (!has_user) {
+    problem(l, blame, "auth = %s needs a username", name);
+    *bad = TRUE;
+  }
+  if (!has_secret) {
+    if (m->auth == MAIL_AUTH_XOAUTH2)
+      problem(l, blame, "auth = xoauth2 needs a password_command that prints an access token");
+    else if (explicit_auth)
+      problem(l, blame, "auth = %s needs a password_command (or a password)", name);
+    else
+      problem(l, blame, "username is set but there is no password_command (or password); "
+                        "write auth = none for a server that needs no login");
+    *bad = TRUE;
+  }
+}
+
+static void load_mail(Loader *l, const Section *s) {
+  MailSettings *m = &l->cfg->mail;
+  gboolean bad = s->troubled;
+  m->line = s->line;
+  unknown_keys(l, s, MAIL_KEYS, &bad);
+
+  g_autofree char *from = get(l, s, "from", &bad);
+  if (from && !parse_mailbox(from, &m->from_name, &m->from)) {
+    problem(l, section_key_line(s, "from"),
+            "from: \"%s\" is not an address or Name <address> (example: from = Sam Carter <sam@example.com>)%s",
+            from, comment_hint(from));
+    bad = TRUE;
+  }
+  m->reply_to = mail_address(l, s, "reply_to", &bad);
+
+  m->url = get(l, s, "url", &bad);
+  if (m->url && !check_smtp_url(l, s, m->url)) {
+    bad = TRUE;
+    g_clear_pointer(&m->url, g_free);
+  }
+  m->username = get(l, s, "username", &bad);
+  m->password_command = split_command(l, s, "password_command", &bad);
+  m->password = get_value(l, s, "password", FALSE, FALSE, &bad);
+  int password_line = section_key_line(s, "password");
+  if (m->password && !l->private_file) {
+    problem(l, password_line, "%s contains a password and is readable by others: chmod 600 %s", l->cfg->path,
+            l->cfg->path);
+    bad = TRUE;
+  }
+  if (password_line && section_key_line(s, "password_command")) {
+    problem(l, password_line, "password and password_command are both set: keep one");
+    bad = TRUE;
+  }
+  int auth = mail_choice(l, s, "auth", MAIL_AUTH_NAMES, &bad);
+  if (auth >= 0) {
+    m->auth = (MailAuth)auth;
+    check_mail_auth(l, s, m, TRUE, &bad);
+  } else if (!section_key_line(s, "auth")) {
+    m->auth = section_key_line(s, "username") ? MAIL_AUTH_AUTO : MAIL_AUTH_NONE;
+    check_mail_auth(l, s, m, FALSE, &bad);
+  } /* else a bad auth: which credentials belong is unknown, and nothing more is said */
+  m->ca_file = resolve_ca_file(l, s, &bad);
+  m->sendmail = split_command(l, s, "sendmail", &bad);
+
+  int transport = mail_choice(l, s, "transport", TRANSPORT_NAMES, &bad);
+  int transport_line = section_key_line(s, "transport");
+  if (transport >= 0) {
+    m->transport = (MailTransportKind)transport;
+    if (m->transport == MAIL_TRANSPORT_SMTP && !section_key_line(s, "url")) {
+      problem(l, transport_line, "transport = smtp needs a url (example: url = smtps://smtp.example.com:465)");
+      bad = TRUE;
+    }
+    if (m->transport == MAIL_TRANSPORT_SENDMAIL && !section_key_line(s, "sendmail")) {
+      problem(l, transport_line, "transport = sendmail needs a sendmail command (example: sendmail = msmtp -a work)");
+      bad = TRUE;
+    }
+  } else if (!transport_line) {
+    if (section_key_line(s, "url") && section_key_line(s, "sendmail")) {
+      problem(l, MAX(section_key_line(s, "url"), section_key_line(s, "sendmail")),
+              "url and sendmail are both set: write transport = smtp or transport = sendmail to say which to use");
+      bad = TRUE;
+    }
+    m->transport = section_key_line(s, "url")        ? MAIL_TRANSPORT_SMTP
+                   : section_key_line(s, "sendmail") ? MAIL_TRANSPORT_SENDMAIL
+                                                     : MAIL_TRANSPORT_MAILDIR;
+  }
+
+  const char *paths[] = {"maildir", "templates"};
+  char **slots[] = {&m->maildir, &m->templates};
+  for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+    g_autofree char *v = get(l, s, paths[i], &bad);
+    if (v) {
+      g_free(*slots[i]);
+      *slots[i] = resolve_path(l, v);
+    }
+  }
+
+  static const char *const methods[] = {"publish", "request", NULL}, *const schedules[] = {"plain", "skip", NULL},
+                           *const conflicts[] = {"hold", "send", NULL};
+  int v;
+  if ((v = mail_choice(l, s, "method", methods, &bad)) >= 0)
+    m->method_request = v == 1;
+  if ((v = mail_choice(l, s, "auto_schedule", schedules, &bad)) >= 0)
+    m->auto_schedule_skip = v == 1;
+  if ((v = mail_choice(l, s, "on_conflict", conflicts, &bad)) >= 0)
+    m->hold_on_conflict = v == 0;
+  mail_number(l, s, "max_recipients", 1, MAIL_MAX_RECIPIENTS, &m->max_recipients, &bad);
+  mail_number(l, s, "rate_per_hour", 0, MAIL_MAX_RATE, &m->rate_per_hour, &bad);
+  m->allow_domains = split_domains(l, s, &bad);
+  m->bad = bad;
+}
+
 /* ---- loading ----------------------------------------------------------------------- */
 
 /* Reads at most MAX_FILE_SIZE bytes of a regular file, from one open
@@ -993,6 +1355,7 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
   cfg->calendars = g_ptr_array_new_with_free_func((GDestroyNotify)calendar_settings_free);
   cfg->problems = g_ptr_array_new_with_free_func((GDestroyNotify)problem_free);
   agent_defaults(&cfg->agent);
+  mail_defaults(&cfg->mail);
   cfg->path = path ? g_strdup(path) : diaryd_config_default_path();
 
   g_autofree char *dir = g_path_get_dirname(cfg->path);
@@ -1037,6 +1400,8 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
       load_check(&l, s, check);
     } else if (!strcmp(s->name, "agent")) {
       load_agent(&l, s);
+    } else if (!strcmp(s->name, "mail")) {
+      load_mail(&l, s);
     } else if (g_str_has_prefix(s->name, "account ") || !strcmp(s->name, "account")) {
       g_autofree char *name = g_strstrip(g_strdup(s->name + 7));
       load_account(&l, s, name);
@@ -1044,7 +1409,8 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
       g_autofree char *rest = g_strstrip(g_strdup(s->name + 8));
       load_calendar(&l, s, rest);
     } else {
-      problem(&l, s->line, "unknown section [%s] (known: [check], [agent], [account NAME], [calendar ACCOUNT/NAME])",
+      problem(&l, s->line,
+              "unknown section [%s] (known: [check], [agent], [mail], [account NAME], [calendar ACCOUNT/NAME])",
               s->name);
     }
   }
@@ -1134,6 +1500,8 @@ const CalendarSettings *diaryd_config_calendar(const DiarydConfig *cfg, const ch
   return NULL;
 }
 
+gboolean calendar_settings_confirm(const CalendarSettings *c) { return c && c->confirmations == 1; }
+
 gboolean account_wants_calendar(const Account *account, const char *name, const char *url) {
   if (!account->calendars)
     return TRUE;
@@ -1204,8 +1572,7 @@ static GSource *attach(GSource *source, GMainContext *ctx, GSourceFunc callback,
   return source;
 }
 
-static char *run_password_command(const Account *account, GError **error) {
-  char **argv = account->password_command;
+static char *run_password_command(const char *who, char **argv, GError **error) {
   const char *cmd = argv[0];
   double timeout = password_command_timeout();
   GPid pid;
@@ -1219,7 +1586,7 @@ static char *run_password_command(const Account *account, GError **error) {
     g_set_error(error, G_IO_ERROR,
                 g_error_matches(spawn_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT) ? G_IO_ERROR_NOT_FOUND
                                                                                   : G_IO_ERROR_FAILED,
-                "account '%s': password_command \"%s\" could not be run: %s", account->name, cmd,
+                "%s: password_command \"%s\" could not be run: %s", who, cmd,
                 spawn_error->message);
     return NULL;
   }
@@ -1259,24 +1626,24 @@ static char *run_password_command(const Account *account, GError **error) {
   g_main_context_unref(ctx);
 
   char *secret = NULL;
-  const char *name = account->name;
+  const char *name = who;
   if (r->len > SECRET_MAX)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                "account '%s': password_command \"%s\" printed more than 4 KB", name, cmd);
+                "%s: password_command \"%s\" printed more than 4 KB", name, cmd);
   else if (r->read_errno)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "account '%s': password_command \"%s\": its output could not be read: %s", name, cmd,
+                "%s: password_command \"%s\": its output could not be read: %s", name, cmd,
                 g_strerror(r->read_errno));
   else if (r->timed_out)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                "account '%s': password_command \"%s\" did not finish within %g s and was killed%s", name, cmd,
+                "%s: password_command \"%s\" did not finish within %g s and was killed%s", name, cmd,
                 timeout, r->exited ? "" : " (it has not died yet)");
   else if (WIFSIGNALED(r->status))
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "account '%s': password_command \"%s\" was killed by signal %d (%s)", name, cmd,
+                "%s: password_command \"%s\" was killed by signal %d (%s)", name, cmd,
                 WTERMSIG(r->status), g_strsignal(WTERMSIG(r->status)));
   else if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "account '%s': password_command \"%s\" exited with status %d",
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: password_command \"%s\" exited with status %d",
                 name, cmd, WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1);
   else {
     gsize n = r->len;
@@ -1286,10 +1653,10 @@ static char *run_password_command(const Account *account, GError **error) {
       n -= 1;
     if (n == 0)
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                  "account '%s': password_command \"%s\" printed no password", name, cmd);
+                  "%s: password_command \"%s\" printed no password", name, cmd);
     else if (memchr(r->buf, '\0', n))
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                  "account '%s': password_command \"%s\" printed a NUL byte", name, cmd);
+                  "%s: password_command \"%s\" printed a NUL byte", name, cmd);
     else
       secret = g_strndup(r->buf, n);
   }
@@ -1298,12 +1665,16 @@ static char *run_password_command(const Account *account, GError **error) {
   return secret;
 }
 
-char *account_secret(const Account *account, GError **error) {
-  if (account->password_command && account->password_command[0])
-    return run_password_command(account, error);
-  if (account->password)
-    return g_strdup(account->password);
-  g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "account '%s' has no password_command or password",
-              account->name);
+char *config_secret(const char *who, char **argv, const char *password, GError **error) {
+  if (argv && argv[0])
+    return run_password_command(who, argv, error);
+  if (password)
+    return g_strdup(password);
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s has no password_command or password", who);
   return NULL;
+}
+
+char *account_secret(const Account *account, GError **error) {
+  g_autofree char *who = g_strdup_printf("account '%s'", account->name);
+  return config_secret(who, account->password_command, account->password, error);
 }

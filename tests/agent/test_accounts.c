@@ -93,7 +93,8 @@ static const Row rows[] = {
     {"empty file", "", 0, {{0}}, 0, 0},
     {"comments only", "# nothing\n\n   # indented\n", 0, {{0}}, 0, 0},
     {"unknown section", "[check]\n\n[acount work]\nurl = https://x.example.com/\n", 0,
-     {{3, "unknown section [acount work] (known: [check], [agent], [account NAME], [calendar ACCOUNT/NAME])"}}, 0, 0},
+     {{3, "unknown section [acount work] (known: [check], [agent], [mail], [account NAME], [calendar ACCOUNT/NAME])"}},
+     0, 0},
     {"unknown key in an account",
      "[account work]\nurl = https://x.example.com/\nuser = sam\n", 0,
      {{3, "unknown key \"user\" in [account work] (known: url, username, password_command, password, auth, "
@@ -101,7 +102,8 @@ static const Row rows[] = {
      0, 0},
     {"unknown key in a calendar",
      OK_ACCOUNT "[calendar ok/Team]\nbusy = no\ncolour = #fff\n", 0,
-     {{5, "unknown key \"colour\" in [calendar ok/Team] (known: busy, confirmations, color, reminders)"}}, 1, 0},
+     {{5, "unknown key \"colour\" in [calendar ok/Team] (known: busy, confirm, confirmations, color, reminders)"}},
+     1, 0},
     {"unknown key in [check]", "[check]\nbuffer = 10m\n\nbufer = 5m\n", 0,
      {{4, "unknown setting \"bufer\" (known: tz, buffer,"}}, 0, 0},
     {"bad [check] value", "# one\n[check]\nhours = sometimes\nstep = 15m\nstep2 = 1\n", 0,
@@ -224,6 +226,96 @@ static const Row rows[] = {
     {"syntax: an empty key", OK_ACCOUNT "= " CANARY "\n", 0, {{3, "not a valid key = value line"}}, 0, 0},
     {"syntax: CRLF lines", "[check]\r\nbuffer = 10m\r\n\r\n[account\r\n", 0, {{4, "not a section header"}}, 0, 0},
     {"NUL byte", NUL_TEXT, 0, {{5, "has a NUL byte"}}, 0, 0, sizeof NUL_TEXT - 1},
+    {"confirm and confirmations", OK_ACCOUNT "[calendar ok/A]\nconfirm = yes\nconfirmations = no\n", 0,
+     {{5, "confirm and confirmations are both set (two spellings of one setting): keep confirm"}}, 1, 0},
+    {"confirm not a boolean", OK_ACCOUNT "[calendar ok/A]\nconfirm = perhaps\n", 0,
+     {{4, "confirm: \"perhaps\" is not a boolean"}}, 1, 0},
+    /* [mail]: every problem with its line; the section is still read (mail.bad, test_mail). */
+    {"mail: unknown key", "[mail]\nfrom = sam@example.com\nsmtp = smtps://x.example.com\n", 0,
+     {{3, "unknown key \"smtp\" in [mail] (known: from, transport, url, username, password_command, password, "
+          "auth, ca_file, sendmail, maildir, method, auto_schedule, on_conflict, max_recipients, allow_domains, "
+          "rate_per_hour, templates, reply_to)"}},
+     0, 0},
+    {"mail: twice", "[mail]\nfrom = sam@example.com\n\n[mail]\nmethod = request\n", 0,
+     {{4, "[mail] appears twice (first on line 1)"}}, 0, 0},
+    {"mail: from", "[mail]\n\nfrom = Sam Carter\n", 0,
+     {{3, "from: \"Sam Carter\" is not an address or Name <address> (example: from = Sam Carter <sam@example.com>)"}},
+     0, 0},
+    {"mail: from variants", "[mail]\nfrom = Sam <sam@example>\n[mail]\n", 0,
+     {{2, "from: \"Sam <sam@example>\" is not an address"}, {3, "[mail] appears twice"}}, 0, 0},
+    {"mail: from with CR LF", "[mail]\nfrom = sam@example.com\\r\\nBcc: x@example.com\n", 0,
+     {{2, "from: the value has a control character in it"}}, 0, 0},
+    {"mail: from with a quote", "[mail]\nfrom = Sam \"Q <sam@example.com>\n", 0, {{2, "from: "}}, 0, 0},
+    {"mail: from with two addresses", "[mail]\nfrom = a@example.com, b@example.com\n", 0, {{2, "from: "}}, 0, 0},
+    {"mail: reply_to", "[mail]\nreply_to = Office <office@example.com>\n", 0,
+     {{2, "reply_to: \"Office <office@example.com>\" is not a plain address (example: reply_to = office@example.com)"}},
+     0, 0},
+    {"mail: url not smtp", "[mail]\nurl = https://smtp.example.com/\n", 0,
+     {{2, "url: https://smtp.example.com/ is not an smtps:// or smtp:// URL"}}, 0, 0},
+    {"mail: url relative", "[mail]\nurl = smtp.example.com:465\n", 0,
+     {{2, "url: "}}, 0, 0},
+    {"mail: url with a path", "[mail]\nurl = smtps://smtp.example.com:465/ehlo.example.com\n", 0,
+     {{2, "url: smtps://smtp.example.com:465/ehlo.example.com: an SMTP URL is smtps://HOST[:PORT] or "
+          "smtp://HOST[:PORT], with no path after it"}},
+     0, 0},
+    {"mail: url with a query", "[mail]\nurl = smtp://smtp.example.com:587?x=1\n", 0, {{2, "with no path after it"}},
+     0, 0},
+    {"mail: url with credentials", "[mail]\nurl = smtps://sam:" CANARY "@smtp.example.com/\n", 0,
+     {{2, "url: has a user name or password in it: use username and password_command instead"}}, 0, 0},
+    {"mail: url without a host", "[mail]\nurl = smtps:///\n", 0, {{2, "names no host"}}, 0, 0},
+    {"mail: url with a comment", "[mail]\nurl = smtps://smtp.example.com  # mine\n", 0,
+     {{2, "comments go on a line of their own"}}, 0, 0},
+    {"mail: transport", "[mail]\ntransport = pigeon\n", 0,
+     {{2, "transport: \"pigeon\" is not one of maildir, smtp, sendmail"}}, 0, 0},
+    {"mail: smtp without url", "[mail]\nfrom = sam@example.com\ntransport = SMTP\n", 0,
+     {{3, "transport = smtp needs a url"}}, 0, 0},
+    {"mail: sendmail without command", "[mail]\ntransport = sendmail\nurl = smtps://smtp.example.com\n", 0,
+     {{2, "transport = sendmail needs a sendmail command"}}, 0, 0},
+    {"mail: url and sendmail", "[mail]\nurl = smtps://smtp.example.com\nsendmail = msmtp -a work\n", 0,
+     {{3, "url and sendmail are both set: write transport = smtp or transport = sendmail"}}, 0, 0},
+    {"mail: sendmail with a pipe", "[mail]\nsendmail = msmtp -a work | tee log\n", 0,
+     {{2, "sendmail: runs without a shell, so \"|\" would reach msmtp as an argument"}}, 0, 0},
+    {"mail: sendmail unbalanced", "[mail]\nsendmail = msmtp -a 'work\n", 0, {{2, "sendmail: a quote is not closed"}}, 0,
+     0},
+    {"mail: two secrets", "[mail]\nurl = smtps://smtp.example.com\nusername = sam\npassword_command = pass x\n"
+                          "password = " CANARY "\n",
+     0, {{5, "password and password_command are both set: keep one"}}, 0, 0},
+    {"mail: password in a shared file", "[mail]\nurl = smtps://smtp.example.com\nusername = sam\npassword = " CANARY
+                                        "\n",
+     0644, {{4, "contains a password and is readable by others: chmod 600"}}, 0, 0},
+    {"mail: username without a secret", "[mail]\nurl = smtps://smtp.example.com\nusername = sam\n", 0,
+     {{3, "username is set but there is no password_command (or password)"}}, 0, 0},
+    {"mail: a secret without a username", "[mail]\nurl = smtps://smtp.example.com\npassword_command = pass x\n", 0,
+     {{1, "a password is set but there is no username"}}, 0, 0},
+    {"mail: xoauth2 without a secret", "[mail]\nurl = smtps://smtp.gmail.com:465\nusername = sam@gmail.com\n"
+                                       "auth = xoauth2\n",
+     0, {{4, "auth = xoauth2 needs a password_command that prints an access token"}}, 0, 0},
+    {"mail: xoauth2 without a username", "[mail]\nurl = smtps://smtp.gmail.com:465\nauth = XOAUTH2\n"
+                                         "password_command = oama access sam\n",
+     0, {{3, "auth = xoauth2 needs a username"}}, 0, 0},
+    {"mail: plain without a secret", "[mail]\nurl = smtps://smtp.example.com\nusername = sam\nauth = plain\n", 0,
+     {{4, "auth = plain needs a password_command (or a password)"}}, 0, 0},
+    {"mail: none with a username", "[mail]\nurl = smtps://smtp.example.com\nusername = sam\nauth = none\n", 0,
+     {{4, "auth = none: remove username, password_command and password"}}, 0, 0},
+    {"mail: bad auth", "[mail]\nurl = smtps://smtp.example.com\nusername = sam\nauth = cram-md5\n", 0,
+     {{4, "auth: \"cram-md5\" is not one of auto, plain, login, xoauth2, none"}}, 0, 0},
+    {"mail: ca_file", "[mail]\nurl = smtps://smtp.example.com\nca_file = /nonexistent/ca.pem\n", 0,
+     {{3, "ca_file: /nonexistent/ca.pem: No such file or directory"}}, 0, 0},
+    {"mail: choices", "[mail]\nmethod = reply\nauto_schedule = maybe\non_conflict = ignore\n", 0,
+     {{2, "method: \"reply\" is not one of publish, request"},
+      {3, "auto_schedule: \"maybe\" is not one of plain, skip"},
+      {4, "on_conflict: \"ignore\" is not one of hold, send"}},
+     0, 0},
+    {"mail: numbers", "[mail]\nmax_recipients = 0\nrate_per_hour = -1\n[account x]\nurl = https://x.example.com/\n", 0,
+     {{2, "max_recipients: \"0\" is not a whole number from 1 to 1000"},
+      {3, "rate_per_hour: \"-1\" is not a whole number from 0 to 100000"}},
+     1, 0},
+    {"mail: numbers too large", "[mail]\nmax_recipients = 1001\nrate_per_hour = 20/h\n", 0,
+     {{2, "max_recipients: \"1001\""}, {3, "rate_per_hour: \"20/h\""}}, 0, 0},
+    {"mail: allow_domains", "[mail]\nallow_domains = example.com, not_a_domain\n", 0,
+     {{2, "allow_domains: \"not_a_domain\" is not a domain"}}, 0, 0},
+    {"mail: allow_domains empty", "[mail]\nallow_domains = ,\n", 0,
+     {{2, "allow_domains: names no domain (leave the line out for any)"}}, 0, 0},
     {"problems in line order", "[account z]\nurl = ftp://z.example.com/\n[calendar nobody/x]\nbusy = 2\n"
                                "[check]\nbuffer = soon\n",
      0, {{2, "url:"}, {3, "there is no [account nobody]"}, {4, "busy:"}, {6, "buffer"}}, 0, 0},
@@ -473,6 +565,7 @@ static void test_example(void) {
   g_autoptr(DiarydConfig) as_is = diaryd_config_load(EXAMPLE, TRUE, NULL);
   g_autofree char *all = problems_text(as_is);
   EXPECT(as_is->problems->len == 0 && as_is->accounts->len == 0, "the example as shipped:\n%s", all);
+  EXPECT(as_is->mail.line == 0 && as_is->mail.transport == MAIL_TRANSPORT_MAILDIR, "as shipped, nothing is sent");
 
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
@@ -499,7 +592,176 @@ static void test_example(void) {
     EXPECT(g && g->auth == ACCOUNT_AUTH_OAUTH2 && g->client_id && g->client_secret, "google account");
     const Account *r = diaryd_config_account(cfg, "radicale");
     EXPECT(r && g_strv_length(r->password_command) == 3, "radicale password_command");
+    const MailSettings *m = &cfg->mail;
+    EXPECT(m->line > 0 && !m->bad && m->transport == MAIL_TRANSPORT_SMTP && m->auth == MAIL_AUTH_AUTO &&
+               !g_strcmp0(m->url, "smtps://smtp.fastmail.com:465") && !g_strcmp0(m->from, "sam@example.com") &&
+               !g_strcmp0(m->from_name, "Sam Carter") && m->allow_domains,
+           "the [mail] example");
+    const CalendarSettings *team = g_ptr_array_index(cfg->calendars, 0);
+    EXPECT(calendar_settings_confirm(team), "the [calendar] example has confirm = yes");
   }
+}
+
+/* ---- [mail] ------------------------------------------------------------------------- */
+
+static void test_mail_defaults(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autoptr(DiarydConfig) cfg = load_text(t, OK_ACCOUNT, -1, 0600);
+  const MailSettings *m = &cfg->mail;
+  g_assert_cmpuint(cfg->problems->len, ==, 0);
+  EXPECT(m->line == 0 && !m->bad, "line %d bad %d", m->line, m->bad);
+  EXPECT(m->transport == MAIL_TRANSPORT_MAILDIR, "transport %d", m->transport);
+  EXPECT(m->auth == MAIL_AUTH_NONE, "auth %d", m->auth);
+  g_autofree char *maildir = g_build_filename(g_get_user_data_dir(), "diaryd", "mail", NULL);
+  g_autofree char *templates = g_build_filename(g_get_user_config_dir(), "diaryd", "templates", NULL);
+  EXPECT(!g_strcmp0(m->maildir, maildir), "maildir %s", m->maildir);
+  EXPECT(!g_strcmp0(m->templates, templates), "templates %s", m->templates);
+  EXPECT(!m->from && !m->from_name && !m->url && !m->username && !m->password_command && !m->password &&
+             !m->ca_file && !m->sendmail && !m->allow_domains && !m->reply_to,
+         "unset fields");
+  EXPECT(!m->method_request && !m->auto_schedule_skip && m->hold_on_conflict, "publish, plain, hold");
+  EXPECT(m->max_recipients == 20 && m->rate_per_hour == 100, "max %u rate %u", m->max_recipients, m->rate_per_hour);
+  EXPECT(mail_settings_domain_allowed(m, "anyone@anywhere.example"), "any domain without allow_domains");
+
+  /* An empty [mail] is the same, with its line. */
+  g_autoptr(DiarydConfig) empty = load_text(t, "# x\n[mail]\n", -1, 0600);
+  EXPECT(empty->problems->len == 0 && empty->mail.line == 2 && empty->mail.transport == MAIL_TRANSPORT_MAILDIR,
+         "empty [mail]");
+
+  /* Confirmations: only with confirm = yes (or the older confirmations = yes). */
+  g_autoptr(DiarydConfig) cals = load_text(t,
+                                           OK_ACCOUNT "[calendar ok/A]\nconfirm = yes\n[calendar ok/B]\nbusy = no\n"
+                                                      "[calendar ok/C]\nconfirmations = on\n[calendar ok/D]\nconfirm = no\n",
+                                           -1, 0600);
+  g_assert_cmpuint(cals->problems->len, ==, 0);
+  g_assert_cmpuint(cals->calendars->len, ==, 4);
+  const gboolean want[] = {TRUE, FALSE, TRUE, FALSE};
+  for (guint i = 0; i < 4; i++) {
+    const CalendarSettings *c = g_ptr_array_index(cals->calendars, i);
+    EXPECT(calendar_settings_confirm(c) == want[i], "calendar %s: confirm %d", c->calendar, c->confirmations);
+  }
+  EXPECT(!calendar_settings_confirm(NULL), "no settings: no confirmations");
+}
+
+static void test_mail_clean(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  g_autofree char *ca = tmp_write(t, "ca.pem", "-----BEGIN CERTIFICATE-----\n", -1, 0644);
+  const char *text = "[mail]\n"
+                     "from = \"Carter, Sam (Office)\" <Sam.Carter@Example.COM>\n"
+                     "url = smtp://mail.example.com:587/\n"
+                     "username = sam\n"
+                     "password_command = pass show \"mail/sam one\"\n"
+                     "auth = LOGIN\n"
+                     "ca_file = ca.pem\n"
+                     "sendmail = msmtp -a work\n"
+                     "transport = smtp\n"
+                     "maildir = ~/Mail/diaryd\n"
+                     "templates = tpl\n"
+                     "method = Request\n"
+                     "auto_schedule = skip\n"
+                     "on_conflict = send\n"
+                     "max_recipients = 1000\n"
+                     "allow_domains = Example.COM, , example.org\n"
+                     "rate_per_hour = 0\n"
+                     "reply_to = Office@Example.com\n";
+  g_autofree char *path = tmp_write(t, "config", text, -1, 0644);
+  g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+  g_autofree char *all = problems_text(cfg);
+  EXPECT(cfg->problems->len == 0, "problems:\n%s", all);
+  const MailSettings *m = &cfg->mail;
+  EXPECT(m->line == 1 && !m->bad, "line %d bad %d", m->line, m->bad);
+  EXPECT(!g_strcmp0(m->from_name, "Carter, Sam (Office)"), "from_name %s", m->from_name);
+  EXPECT(!g_strcmp0(m->from, "sam.carter@example.com"), "from %s", m->from);
+  EXPECT(m->transport == MAIL_TRANSPORT_SMTP, "transport %d", m->transport);
+  EXPECT(!g_strcmp0(m->url, "smtp://mail.example.com:587/"), "url %s", m->url);
+  EXPECT(!g_strcmp0(m->username, "sam"), "username");
+  EXPECT(g_strv_length(m->password_command) == 3 && !strcmp(m->password_command[2], "mail/sam one"),
+         "password_command");
+  EXPECT(!m->password && m->auth == MAIL_AUTH_LOGIN, "auth %d", m->auth);
+  g_autofree char *want_ca = g_canonicalize_filename(ca, NULL);
+  EXPECT(!g_strcmp0(m->ca_file, want_ca), "ca_file %s", m->ca_file);
+  EXPECT(g_strv_length(m->sendmail) == 3 && !strcmp(m->sendmail[0], "msmtp"), "sendmail");
+  g_autofree char *maildir = g_build_filename(g_get_home_dir(), "Mail", "diaryd", NULL);
+  EXPECT(!g_strcmp0(m->maildir, maildir), "maildir %s", m->maildir);
+  g_autofree char *tpl = g_build_filename(t->dir, "tpl", NULL);
+  g_autofree char *want_tpl = g_canonicalize_filename(tpl, NULL);
+  g_autofree char *got_tpl = g_canonicalize_filename(m->templates, NULL);
+  EXPECT(!g_strcmp0(got_tpl, want_tpl), "templates %s, want %s", m->templates, want_tpl);
+  EXPECT(m->method_request && m->auto_schedule_skip && !m->hold_on_conflict, "request, skip, send");
+  EXPECT(m->max_recipients == 1000 && m->rate_per_hour == 0, "max %u rate %u", m->max_recipients, m->rate_per_hour);
+  EXPECT(g_strv_length(m->allow_domains) == 2 && !strcmp(m->allow_domains[0], "example.com") &&
+             !strcmp(m->allow_domains[1], "example.org"),
+         "allow_domains");
+  EXPECT(mail_settings_domain_allowed(m, "bob@EXAMPLE.org") && !mail_settings_domain_allowed(m, "bob@example.net") &&
+             !mail_settings_domain_allowed(m, "bob@sub.example.com"),
+         "allow_domains matching");
+  EXPECT(!g_strcmp0(m->reply_to, "office@example.com"), "reply_to %s", m->reply_to);
+
+  /* What the transport and auth are when left out. */
+  struct {
+    const char *text;
+    MailTransportKind transport;
+    MailAuth auth;
+    const char *from, *from_name;
+  } cases[] = {
+      {"[mail]\nurl = smtps://smtp.fastmail.com:465\nusername = sam@fastmail.com\npassword_command = pass x\n",
+       MAIL_TRANSPORT_SMTP, MAIL_AUTH_AUTO, NULL, NULL},
+      {"[mail]\nurl = smtp://127.0.0.1:2525\n", MAIL_TRANSPORT_SMTP, MAIL_AUTH_NONE, NULL, NULL},
+      {"[mail]\nsendmail = msmtp -a work\nfrom = SAM@example.com\n", MAIL_TRANSPORT_SENDMAIL, MAIL_AUTH_NONE,
+       "sam@example.com", NULL},
+      {"[mail]\nfrom = Sam Carter <sam@example.com>\n", MAIL_TRANSPORT_MAILDIR, MAIL_AUTH_NONE, "sam@example.com",
+       "Sam Carter"},
+      {"[mail]\nfrom = <sam@example.com>\n", MAIL_TRANSPORT_MAILDIR, MAIL_AUTH_NONE, "sam@example.com", NULL},
+      {"[mail]\nfrom = Zoë Ångström <zoe@example.com>\n", MAIL_TRANSPORT_MAILDIR, MAIL_AUTH_NONE, "zoe@example.com",
+       "Zoë Ångström"},
+      {"[mail]\ntransport = maildir\nurl = smtps://smtp.example.com\nsendmail = msmtp\n", MAIL_TRANSPORT_MAILDIR,
+       MAIL_AUTH_NONE, NULL, NULL},
+      {"[mail]\nurl = smtps://smtp.gmail.com:465\nusername = sam@gmail.com\nauth = xoauth2\n"
+       "password_command = oama access sam@gmail.com\n",
+       MAIL_TRANSPORT_SMTP, MAIL_AUTH_XOAUTH2, NULL, NULL},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(DiarydConfig) c = load_text(t, cases[i].text, -1, 0600);
+    g_autofree char *listed = problems_text(c);
+    EXPECT(c->problems->len == 0 && !c->mail.bad, "case %u: problems:\n%s", i, listed);
+    EXPECT(c->mail.transport == cases[i].transport, "case %u: transport %d", i, c->mail.transport);
+    EXPECT(c->mail.auth == cases[i].auth, "case %u: auth %d", i, c->mail.auth);
+    EXPECT(!g_strcmp0(c->mail.from, cases[i].from), "case %u: from %s", i, c->mail.from);
+    EXPECT(!g_strcmp0(c->mail.from_name, cases[i].from_name), "case %u: from_name %s", i, c->mail.from_name);
+  }
+
+  /* A section with a problem is marked, so that nothing is sent with it. */
+  g_autoptr(DiarydConfig) bad = load_text(t, "[mail]\nurl = smtps://smtp.example.com\nmethod = maybe\n", -1, 0600);
+  EXPECT(bad->problems->len == 1 && bad->mail.bad, "a bad [mail]: %u problems, bad %d", bad->problems->len,
+         bad->mail.bad);
+  /* A password in a private file is read as written. */
+  g_autoptr(DiarydConfig) pw =
+      load_text(t, "[mail]\nurl = smtps://smtp.example.com\nusername = sam\npassword = " CANARY " \n", -1, 0600);
+  EXPECT(pw->problems->len == 0 && !g_strcmp0(pw->mail.password, CANARY " "), "mail password");
+  EXPECT(!strcmp(mail_transport_kind_name(MAIL_TRANSPORT_SENDMAIL), "sendmail") &&
+             !strcmp(mail_auth_name(MAIL_AUTH_XOAUTH2), "xoauth2"),
+         "names");
+}
+
+/* The [mail] password_command goes through the accounts' runner, with
+ * "[mail]" in its messages. */
+static void test_mail_secret(void) {
+  char *fail[] = {"sh", "-c", "printf " CANARY "; exit 2", NULL};
+  g_autoptr(GError) error = NULL;
+  g_autofree char *none = config_secret("[mail]", fail, NULL, &error);
+  EXPECT(!none && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_FAILED), "exit 2");
+  EXPECT(error && !strcmp(error->message, "[mail]: password_command \"sh\" exited with status 2"), "message %s",
+         error ? error->message : "");
+  g_clear_error(&error);
+  char *ok[] = {"printf", "tok\\r\\n", NULL};
+  g_autofree char *token = config_secret("[mail]", ok, "ignored", &error);
+  EXPECT(token && !strcmp(token, "tok"), "token %s", token);
+  g_autofree char *pw = config_secret("[mail]", NULL, CANARY, &error);
+  EXPECT(pw && !strcmp(pw, CANARY), "password");
+  g_autofree char *nothing = config_secret("[mail]", NULL, NULL, &error);
+  EXPECT(!nothing && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+             !strcmp(error->message, "[mail] has no password_command or password"),
+         "no secret: %s", error ? error->message : "");
 }
 
 /* ---- which calendars ----------------------------------------------------------------- */
@@ -682,6 +944,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/accounts/load-check", test_load_check);
   g_test_add_func("/accounts/example", test_example);
   g_test_add_func("/accounts/matching", test_matching);
+  g_test_add_func("/accounts/mail-defaults", test_mail_defaults);
+  g_test_add_func("/accounts/mail-clean", test_mail_clean);
+  g_test_add_func("/accounts/mail-secret", test_mail_secret);
   g_test_add_func("/accounts/secret", test_secret);
   g_test_add_func("/accounts/secret-timeout", test_secret_timeout);
   g_test_add_func("/accounts/secret-from-config", test_secret_from_config);

@@ -33,6 +33,7 @@
 . tests/integration/lib.sh
 . tests/integration/servers.sh
 . tests/integration/mail.sh
+. tests/integration/agent.sh
 require_basics
 require_servers radicale
 require_mail
@@ -403,6 +404,42 @@ run dry-send outbox send --dry-run
 t "--dry-run sends nothing" test "$(smtpd_count)" = "$sent"
 grep -q 'dry run: not sending new of "Dry run" to ann@example.org' "$TMP/dry-send.err" &&
   pass "...and says what it would have sent" || fail "...and says what it would have sent" "$(cat "$TMP/dry-send.err")"
+
+# ---- the agent ---------------------------------------------------------------------------------------------
+# wait_count N SECS: until the server holds N messages.
+wait_count() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    [ "$(smtpd_count)" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  echo "the server holds $(smtpd_count) messages after $2 s, expected $1; the agent's log:"
+  tail -20 "$AGENT_LOG"
+  return 1
+}
+sent=$(smtpd_count)
+start_agent
+t "the agent starts and checks the diary" log_has "refresh: [0-9]+ occurrences checked" 60
+put_event agentbooked "${DAY}T073000Z" "${DAY}T074500Z" "Booked elsewhere" "$ORG" "$ANN" "$BOB"
+run agent-sync sync
+t "another client books an appointment: the agent sends both confirmations by itself" wait_count $((sent + 2)) 60
+sleep 2
+t "...exactly two" test "$(smtpd_count)" = $((sent + 2))
+t "...and logs each" log_has 'sent new of "Booked elsewhere" to bob@example.net' 5
+kill -TERM "$AGENT_PID"
+wait_exit "the agent stops on SIGTERM" "$AGENT_PID" 0 30
+
+sent=$(smtpd_count)
+"$DIARYD" run --dry-run >>"$AGENT_LOG" 2>&1 &
+AGENT_PID=$!
+at_exit "kill $AGENT_PID 2>/dev/null"
+t "the agent starts with --dry-run" log_has "dry run, no email is sent" 20
+put_event agentdry "${DAY}T071500Z" "${DAY}T072500Z" "Dry agent" "$ORG" "$ANN"
+run agentdry-sync sync
+t "...a new booking is logged, not sent" log_has 'dry run: not sending new of "Dry agent" to ann@example.org' 60
+t "...nothing reached the server" test "$(smtpd_count)" = "$sent"
+kill -TERM "$AGENT_PID"
+wait_exit "...and stops on SIGTERM" "$AGENT_PID" 0 30
 
 # ---- status -------------------------------------------------------------------------------------------------
 run status status
