@@ -187,6 +187,12 @@ static gboolean enqueue(Plan *p, const Change *c, ConfirmKind kind, const Confir
     const char *method = kind == CONFIRM_CANCEL ? "CANCEL" : cfg->mail.method_request ? "REQUEST" : "PUBLISH";
     g_autofree char *ics = c->server ? NULL : confirm_itip(c->snapshot, method, c->sequence, to->address, run->now);
     g_autoptr(GHashTable) vars = confirm_vars(item, c->previous, kind, to, run->tz, p->sender_name, p->sender, NULL);
+    /* The recipient's own time, when the owner said where they are. */
+    const char *their = mail_settings_recipient_zone(&cfg->mail, to->address);
+    Zone *tz = their ? zones_lookup_exact(run->zones, their) : NULL;
+    if (tz && tz != run->tz && strcmp(zone_name(tz), zone_name(run->tz)))
+      g_hash_table_replace(vars, g_strdup("when_recipient"),
+                           confirm_format_when(item->start, item->end, item->all_day, tz));
     g_autofree char *subject = NULL;
     g_autofree char *body = message_template_render(p->templates[kind], vars, &subject);
     g_autofree char *html = message_text_to_html(body);

@@ -47,7 +47,7 @@ static const char *const MAIL_KEYS[] = {"from",          "transport",      "url"
                                         "password_command", "password",    "auth",      "ca_file",
                                         "sendmail",      "maildir",        "method",    "auto_schedule",
                                         "on_conflict",   "max_recipients", "allow_domains", "rate_per_hour",
-                                        "templates",     "reply_to",       NULL};
+                                        "templates",     "reply_to",       "recipient_zones", NULL};
 
 #define MAIL_MAX_RECIPIENTS 1000
 #define MAIL_MAX_RATE 100000
@@ -989,6 +989,7 @@ static void mail_clear(MailSettings *m) {
   g_strfreev(m->sendmail);
   g_free(m->maildir);
   g_strfreev(m->allow_domains);
+  g_strfreev(m->recipient_zones);
   g_free(m->templates);
   g_free(m->reply_to);
   memset(m, 0, sizeof *m);
@@ -1004,6 +1005,58 @@ gboolean mail_settings_domain_allowed(const MailSettings *m, const char *addr) {
     if (!g_ascii_strcasecmp(at + 1, *d))
       return TRUE;
   return FALSE;
+}
+
+const char *mail_settings_recipient_zone(const MailSettings *m, const char *addr) {
+  const char *at = addr ? strrchr(addr, '@') : NULL;
+  const char *by_domain = NULL;
+  for (char **z = m->recipient_zones; z && z[0] && z[1]; z += 2) {
+    if (!g_ascii_strcasecmp(z[0], addr))
+      return z[1];
+    if (!by_domain && at && z[0][0] == '@' && !g_ascii_strcasecmp(z[0], at))
+      by_domain = z[1];
+  }
+  return by_domain;
+}
+
+/* recipient_zones = ADDRESS ZONE, @DOMAIN ZONE, ... */
+static char **split_recipient_zones(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "recipient_zones";
+  int line = section_key_line(s, key);
+  g_autofree char *text = get(l, s, key, bad);
+  if (!text)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+  for (char **p = parts; *p; p++) {
+    g_strstrip(*p);
+    if (!**p)
+      continue;
+    g_auto(GStrv) pair = g_strsplit_set(*p, " \t", -1);
+    const char *who = NULL, *zone = NULL;
+    guint n = 0;
+    for (char **w = pair; *w; w++)
+      if (**w && n++ == 0)
+        who = *w;
+      else if (**w && n == 2)
+        zone = *w;
+    gboolean ok = n == 2 && zone && strlen(zone) < 64 && !strstr(zone, "..") && zone[0] != '/' &&
+                  (who[0] == '@' ? message_domain_valid(who + 1) : message_address_valid(who));
+    for (const char *c = zone; ok && *c; c++)
+      ok = g_ascii_isalnum(*c) || strchr("/_+-", *c);
+    if (!ok) {
+      problem(l, line, "%s: \"%s\" is not ADDRESS ZONE or @DOMAIN ZONE (example: %s = ann@example.org "
+              "Europe/Paris, @example.jp Asia/Tokyo)%s", key, *p, key, comment_hint(*p));
+      *bad = TRUE;
+      return NULL;
+    }
+    g_ptr_array_add(list, g_ascii_strdown(who, -1));
+    g_ptr_array_add(list, g_strdup(zone));
+  }
+  if (!list->len)
+    return NULL;
+  g_ptr_array_add(list, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
 }
 
 /* "addr", "Name <addr>" or "\"Name, with specials\" <addr>": the name
@@ -1287,6 +1340,7 @@ static void load_mail(Loader *l, const Section *s) {
   mail_number(l, s, "max_recipients", 1, MAIL_MAX_RECIPIENTS, &m->max_recipients, &bad);
   mail_number(l, s, "rate_per_hour", 0, MAIL_MAX_RATE, &m->rate_per_hour, &bad);
   m->allow_domains = split_domains(l, s, &bad);
+  m->recipient_zones = split_recipient_zones(l, s, &bad);
   m->bad = bad;
 }
 

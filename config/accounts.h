@@ -141,6 +141,9 @@ typedef struct {
   gboolean hold_on_conflict;   /* on_conflict = hold (default) | send */
   guint max_recipients;        /* default 20, 1..1000 */
   char **allow_domains;        /* lower-case, NULL-terminated; NULL = any domain */
+  char **recipient_zones;      /* recipient_zones = ann@example.org Europe/Paris, @example.jp Asia/Tokyo:
+                                  alternating lower-case address (or "@domain") and zone name,
+                                  NULL-terminated; NULL when unset */
   guint rate_per_hour;         /* messages per hour at most, default 100; 0 = no limit */
   char *templates;             /* absolute; default $XDG_CONFIG_HOME/diaryd/templates */
   char *reply_to;              /* addr-spec (lower-case) or NULL */
@@ -211,6 +214,9 @@ gboolean calendar_settings_confirm(const CalendarSettings *c);
 /* Whether [mail] allow_domains lets mail go to `addr` (its domain equal to
  * one of them, ignoring case; any domain when the list is unset). */
 gboolean mail_settings_domain_allowed(const MailSettings *m, const char *addr);
+/* The zone a recipient reads times in (recipient_zones: the address, else
+ * its domain), or NULL when unknown. */
+const char *mail_settings_recipient_zone(const MailSettings *m, const char *addr);
 
 /* "smtp", "sendmail", "maildir"; "auto", "plain", "login", "xoauth2", "none". */
 const char *mail_transport_kind_name(MailTransportKind kind);

@@ -234,7 +234,7 @@ static const Row rows[] = {
     {"mail: unknown key", "[mail]\nfrom = sam@example.com\nsmtp = smtps://x.example.com\n", 0,
      {{3, "unknown key \"smtp\" in [mail] (known: from, transport, url, username, password_command, password, "
           "auth, ca_file, sendmail, maildir, method, auto_schedule, on_conflict, max_recipients, allow_domains, "
-          "rate_per_hour, templates, reply_to)"}},
+          "rate_per_hour, templates, reply_to, recipient_zones)"}},
      0, 0},
     {"mail: twice", "[mail]\nfrom = sam@example.com\n\n[mail]\nmethod = request\n", 0,
      {{4, "[mail] appears twice (first on line 1)"}}, 0, 0},
@@ -316,6 +316,10 @@ static const Row rows[] = {
      {{2, "allow_domains: \"not_a_domain\" is not a domain"}}, 0, 0},
     {"mail: allow_domains empty", "[mail]\nallow_domains = ,\n", 0,
      {{2, "allow_domains: names no domain (leave the line out for any)"}}, 0, 0},
+    {"mail: recipient_zones", "[mail]\nrecipient_zones = ann@example.org Europe/Paris, bob@example.org\n", 0,
+     {{2, "recipient_zones: \"bob@example.org\" is not ADDRESS ZONE or @DOMAIN ZONE"}}, 0, 0},
+    {"mail: recipient_zones bad zone", "[mail]\nrecipient_zones = @example.org ../etc/passwd\n", 0,
+     {{2, "recipient_zones: \"@example.org ../etc/passwd\""}}, 0, 0},
     {"problems in line order", "[account z]\nurl = ftp://z.example.com/\n[calendar nobody/x]\nbusy = 2\n"
                                "[check]\nbuffer = soon\n",
      0, {{2, "url:"}, {3, "there is no [account nobody]"}, {4, "busy:"}, {6, "buffer"}}, 0, 0},
@@ -663,7 +667,8 @@ static void test_mail_clean(void) {
                      "max_recipients = 1000\n"
                      "allow_domains = Example.COM, , example.org\n"
                      "rate_per_hour = 0\n"
-                     "reply_to = Office@Example.com\n";
+                     "reply_to = Office@Example.com\n"
+                     "recipient_zones = Ann@Example.org America/New_York, @example.jp Asia/Tokyo\n";
   g_autofree char *path = tmp_write(t, "config", text, -1, 0644);
   g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
   g_autofree char *all = problems_text(cfg);
@@ -696,6 +701,10 @@ static void test_mail_clean(void) {
              !mail_settings_domain_allowed(m, "bob@sub.example.com"),
          "allow_domains matching");
   EXPECT(!g_strcmp0(m->reply_to, "office@example.com"), "reply_to %s", m->reply_to);
+  EXPECT(!g_strcmp0(mail_settings_recipient_zone(m, "ann@example.org"), "America/New_York") &&
+             !g_strcmp0(mail_settings_recipient_zone(m, "kei@EXAMPLE.jp"), "Asia/Tokyo") &&
+             !mail_settings_recipient_zone(m, "bob@example.org"),
+         "recipient_zones");
 
   /* What the transport and auth are when left out. */
   struct {
