@@ -68,6 +68,9 @@ typedef struct {
   GHashTable *item_cal;   /* same key → StoreCalendar* (borrowed from calendars) */
   GHashTable *active;     /* calendar id (gint64*) set: confirm on, complete */
   GPtrArray *calendars;   /* StoreCalendar* */
+  GHashTable *before;     /* "uid\x1frid" → StoreConfirmItem*: what was recorded */
+  GHashTable *fresh_cals; /* calendar ids (gint64*) seen for the first time: their baseline */
+  gboolean reading_fresh; /* the calendar being read is one of them */
   ConfirmQuery query;
 } Plan;
 
@@ -87,6 +90,17 @@ static gboolean load_templates(Plan *p) {
     }
   }
   return TRUE;
+}
+
+/* An appointment whose fingerprint is the one recorded needs no more
+ * reading (the common case: most of a diary does not change). */
+static gboolean need_in_full(const char *uid, const char *rid, const char *fingerprint, gpointer data) {
+  Plan *p = data;
+  if (p->reading_fresh)
+    return TRUE;
+  g_autofree char *key = item_key(uid, rid);
+  const StoreConfirmItem *prev = g_hash_table_lookup(p->before, key);
+  return !prev || prev->deleted || prev->blocked || strcmp(prev->fingerprint, fingerprint);
 }
 
 static void read_object(const StoreCalendar *cal, const char *href, const char *ical, gsize len, gpointer data) {
@@ -234,7 +248,9 @@ static ConfirmItem *item_from_snapshot(Plan *p, const char *snapshot, const char
   if (!snapshot || !*snapshot)
     return NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)confirm_item_free);
-  confirm_read(snapshot, strlen(snapshot), &p->query, items, NULL);
+  ConfirmQuery whole = p->query;
+  whole.need = NULL;
+  confirm_read(snapshot, strlen(snapshot), &whole, items, NULL);
   for (guint i = 0; i < items->len; i++) {
     ConfirmItem *it = g_ptr_array_index(items, i);
     if (!g_strcmp0(it->uid, uid) && !g_strcmp0(it->rid ? it->rid : "", rid ? rid : ""))
@@ -455,6 +471,10 @@ static void plan_clear(Plan *p) {
     g_hash_table_unref(p->active);
   if (p->calendars)
     g_ptr_array_unref(p->calendars);
+  if (p->before)
+    g_hash_table_unref(p->before);
+  if (p->fresh_cals)
+    g_hash_table_unref(p->fresh_cals);
 }
 
 static gboolean run_plan(Plan *p, GError **error) {
@@ -465,7 +485,12 @@ static gboolean run_plan(Plan *p, GError **error) {
   p->active = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   p->items = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)confirm_item_free);
   p->item_cal = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) fresh_cals = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  p->fresh_cals = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  GHashTable *fresh_cals = p->fresh_cals;
+  p->before = store_confirm_items(run->store, error);
+  if (!p->before)
+    return FALSE;
+  GHashTable *before = p->before;
   for (guint i = 0; i < p->calendars->len; i++) {
     const StoreCalendar *cal = g_ptr_array_index(p->calendars, i);
     if (!cal->complete || !calendar_confirms(run->cfg, cal))
@@ -477,6 +502,7 @@ static gboolean run_plan(Plan *p, GError **error) {
       if (!store_value_set_int(run->store, seeded, run->now, error))
         return FALSE;
     }
+    p->reading_fresh = g_hash_table_contains(fresh_cals, &cal->id);
     if (!store_foreach_object(run->store, cal->id, read_object, p, error))
       return FALSE;
   }
@@ -485,9 +511,6 @@ static gboolean run_plan(Plan *p, GError **error) {
   if (!load_templates(p))
     return TRUE;
 
-  g_autoptr(GHashTable) before = store_confirm_items(run->store, error);
-  if (!before)
-    return FALSE;
   GHashTableIter it;
   gpointer key, value;
   g_hash_table_iter_init(&it, p->items);
@@ -537,7 +560,8 @@ gboolean confirmations_refresh(const ConfirmRun *run, ConfirmCounts *counts, GEr
   p.sender = confirmations_sender(run->cfg, run->owners, &p.sender_name);
   if (!p.sender)
     return TRUE;
-  p.query = (ConfirmQuery){.owners = run->owners, .zones = run->zones, .local = run->tz, .now = run->now};
+  p.query = (ConfirmQuery){.owners = run->owners, .zones = run->zones, .local = run->tz, .now = run->now,
+                           .need = need_in_full, .need_data = &p};
   gboolean ok = run_plan(&p, error);
   plan_clear(&p);
   return ok;

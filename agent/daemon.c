@@ -596,6 +596,10 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
                 "(systemctl --user reload diaryd)", OUTBOX_PAUSE / 60);
     } else if (status != 0) {
       a->mail_paused_until = now + 300;
+    } else if (store_outbox_next_time(a->store, NULL) <= now) {
+      /* Still due after a run that went well: another delivery held the
+       * lock, or it was stopped. Not again at once. */
+      a->mail_paused_until = now + 30;
     }
   }
   show_alerts(a);

@@ -409,7 +409,9 @@ static ConfirmItem *item_from(const Series *series, const Appointment *appt, con
   item->organizer = g_strdup(appt->organizer->email);
   add_people(item, appt, q->owners);
   item->fingerprint = fingerprint_of(item, appt, q->local);
-  find_times(item, series, appt, q);
+  item->partial = q->need && !q->need(item->uid, item->rid, item->fingerprint, q->need_data);
+  if (!item->partial)
+    find_times(item, series, appt, q);
   return item;
 }
 
@@ -421,6 +423,30 @@ guint confirm_read(const char *ical, gsize len, const ConfirmQuery *q, GPtrArray
       *error = diags->len ? g_strdup(((Diagnostic *)g_ptr_array_index(diags, 0))->message)
                           : g_strdup("no appointment in it");
     return 0;
+  }
+  /* Which components are wanted in full (the caller may know the rest). */
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)confirm_item_free);
+  g_autoptr(GPtrArray) appts = g_ptr_array_new();
+  gboolean any_full = FALSE;
+  for (guint i = 0; i < series->len; i++) {
+    const Series *s = g_ptr_array_index(series, i);
+    guint n = (s->master ? 1 : 0) + s->overrides->len;
+    for (guint k = 0; k < n; k++) {
+      const Appointment *appt = s->master && k == 0 ? s->master : g_ptr_array_index(s->overrides, k - (s->master ? 1 : 0));
+      if (!appt->organizer || !appt->organizer->email || !q->owners ||
+          !g_strv_contains(q->owners, appt->organizer->email))
+        continue;
+      ConfirmItem *item = item_from(s, appt, q);
+      any_full |= !item->partial;
+      g_ptr_array_add(items, item);
+      g_ptr_array_add(appts, (gpointer)appt);
+    }
+  }
+  if (!any_full) {
+    guint n = items->len;
+    for (guint i = 0; i < n; i++)
+      g_ptr_array_add(out, g_ptr_array_steal_index(items, 0));
+    return n;
   }
   g_autofree char *text = g_strndup(ical, len);
   icalcomponent *root = icalparser_parse_string(text);
@@ -437,32 +463,26 @@ guint confirm_read(const char *ical, gsize len, const ConfirmQuery *q, GPtrArray
        c = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT))
     g_ptr_array_add(events, c);
 
-  guint added = 0;
-  for (guint i = 0; i < series->len; i++) {
-    const Series *s = g_ptr_array_index(series, i);
-    guint n = (s->master ? 1 : 0) + s->overrides->len;
-    for (guint k = 0; k < n; k++) {
-      const Appointment *appt = s->master && k == 0 ? s->master : g_ptr_array_index(s->overrides, k - (s->master ? 1 : 0));
-      if (!appt->organizer || !appt->organizer->email || !q->owners ||
-          !g_strv_contains(q->owners, appt->organizer->email))
-        continue;
-      ConfirmItem *item = item_from(s, appt, q);
+  guint added = items->len;
+  for (guint i = 0; i < appts->len; i++) {
+    const Appointment *appt = g_ptr_array_index(appts, i);
+    ConfirmItem *item = g_ptr_array_index(items, i);
+    if (!item->partial) {
       /* The components this item's messages carry: a master travels with
        * its overrides, an override alone. */
       g_autoptr(GPtrArray) mine = g_ptr_array_new();
       gint64 want = appt->is_override ? timeref_instant(&appt->recurrence_id, q->local) : APPT_NO_TIME;
       for (guint e = 0; e < events->len; e++) {
         icalcomponent *c = g_ptr_array_index(events, e);
-        if (g_strcmp0(icalcomponent_get_uid(c), s->uid))
+        if (g_strcmp0(icalcomponent_get_uid(c), item->uid))
           continue;
         gint64 rid = component_rid(root, c, q->zones, q->local);
         if (!appt->is_override || rid == want)
           g_ptr_array_add(mine, c);
       }
       item->snapshot = snapshot_of(root, mine, q->zones);
-      g_ptr_array_add(out, item);
-      added++;
     }
+    g_ptr_array_add(out, g_ptr_array_steal_index(items, 0));
   }
   icalcomponent_free(root);
   return added;

@@ -57,16 +57,24 @@ typedef struct {
   GPtrArray *people;     /* of char*: every attendee as "Name <address>" (rooms as "Room: Name"), for the text */
   GPtrArray *refused;    /* of char*: attendees left out and why ("x@y: not a valid email address") */
   char *snapshot;        /* iCalendar text, CRLF, no METHOD */
+  gboolean partial;      /* the caller did not need it (ConfirmQuery.need): only uid, rid, fingerprint,
+                          * timing, recipients and people are set; no times, no snapshot */
 } ConfirmItem;
 
 void confirm_item_free(ConfirmItem *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ConfirmItem, confirm_item_free)
+
+/* Whether the caller needs the whole item (times and snapshot) for this
+ * fingerprint; the rest costs a second parse and an expansion. */
+typedef gboolean (*ConfirmNeedFunc)(const char *uid, const char *rid, const char *fingerprint, gpointer data);
 
 typedef struct {
   const char *const *owners; /* the owner's lower-case addresses, NULL-terminated */
   Zones *zones;
   Zone *local;               /* floating times and dates are read in it */
   gint64 now;
+  ConfirmNeedFunc need;      /* NULL: every item in full */
+  gpointer need_data;
 } ConfirmQuery;
 
 /* Reads one calendar object (a master and its overrides, RFC 4791 §4.1)
