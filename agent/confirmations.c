@@ -71,6 +71,7 @@ typedef struct {
   GHashTable *before;     /* "uid\x1frid" → StoreConfirmItem*: what was recorded */
   GHashTable *fresh_cals; /* calendar ids (gint64*) seen for the first time: their baseline */
   gboolean reading_fresh; /* the calendar being read is one of them */
+  GHashTable *overridden; /* uids (borrowed from before) with a recorded override: their series are read in full */
   ConfirmQuery query;
 } Plan;
 
@@ -96,7 +97,7 @@ static gboolean load_templates(Plan *p) {
  * reading (the common case: most of a diary does not change). */
 static gboolean need_in_full(const char *uid, const char *rid, const char *fingerprint, gpointer data) {
   Plan *p = data;
-  if (p->reading_fresh)
+  if (p->reading_fresh || (!rid && g_hash_table_contains(p->overridden, uid)))
     return TRUE;
   g_autofree char *key = item_key(uid, rid);
   const StoreConfirmItem *prev = g_hash_table_lookup(p->before, key);
@@ -178,6 +179,7 @@ typedef struct {
   gboolean server;            /* the server schedules: no calendar part */
   gboolean record_only;       /* the server mails itself: a row without a message */
   const char *hold;           /* hold reason, or NULL */
+  gboolean force;             /* an update even where the fingerprint is what they were told */
 } Change;
 
 static gboolean enqueue(Plan *p, const Change *c, ConfirmKind kind, const ConfirmRecipient *to, const Known *known,
@@ -281,6 +283,9 @@ static gboolean tell(Plan *p, const Change *c, GPtrArray *wanted, GError **error
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < rows->len; i++) {
     const StoreOutboxRow *r = g_ptr_array_index(rows, i);
+    /* Outside allow_domains now: they hear nothing more, not even a cancellation. */
+    if (!mail_settings_domain_allowed(&p->run->cfg->mail, r->recipient))
+      continue;
     gboolean seen = FALSE;
     for (guint j = 0; j < everyone->len && !seen; j++)
       seen = !strcmp(((ConfirmRecipient *)g_ptr_array_index(everyone, j))->address, r->recipient);
@@ -310,6 +315,8 @@ static gboolean tell(Plan *p, const Change *c, GPtrArray *wanted, GError **error
     }
     gboolean wants = i < wanted->len;
     ConfirmKind kind = confirm_decide(known.told, known.told_fp, wants, item->fingerprint);
+    if (c->force && kind == CONFIRM_NONE && wants && known.told != CONFIRM_NONE)
+      kind = CONFIRM_UPDATE;
     if (!supersede_queued(p, rows, to->address, error))
       return FALSE;
     if (kind == CONFIRM_NONE)
@@ -441,6 +448,28 @@ static gboolean plan_deleted(Plan *p, StoreConfirmItem *prev, gboolean mass, GEr
   return tell(p, &c, none, error);
 }
 
+/* An occurrence moved on its own and then put back (its override removed):
+ * the series' attendees get the series again, which puts it back for them
+ * too.  A cancellation would drop an occurrence that still takes place. */
+static gboolean plan_reverted(Plan *p, const ConfirmItem *master, const StoreCalendar *cal,
+                              const StoreConfirmItem *prev, GError **error) {
+  /* A series that changed itself was told already, by plan_item(). */
+  if (!confirm_item_future(master, p->run->now) || master->partial || prev->blocked ||
+      strcmp(prev->fingerprint, master->fingerprint))
+    return TRUE;
+  int sequence = MAX(master->sequence, prev->sequence + 1);
+  if (!put_item(p, master, cal->id, sequence, NULL, error))
+    return FALSE;
+  g_autoptr(ConfirmItem) previous = item_from_snapshot(p, prev->snapshot, master->uid, NULL);
+  gboolean server = store_account_auto_schedule(p->run->store, cal->account) && !master->client_schedules;
+  Change c = {.item = master, .previous = previous, .snapshot = master->snapshot, .sequence = sequence,
+              .server = server, .record_only = server && p->run->cfg->mail.auto_schedule_skip, .force = TRUE};
+  g_autoptr(GPtrArray) wanted = allowed_recipients(p, master, FALSE);
+  if (master->cancelled)
+    g_ptr_array_set_size(wanted, 0);
+  return tell(p, &c, wanted, error);
+}
+
 /* Held for a conflict that has cleared: on their way now. */
 static gboolean release_cleared(Plan *p, GError **error) {
   g_autoptr(GPtrArray) held = store_outbox_list(p->run->store, OUTBOX_HELD, 0, error);
@@ -475,82 +504,136 @@ static void plan_clear(Plan *p) {
     g_hash_table_unref(p->before);
   if (p->fresh_cals)
     g_hash_table_unref(p->fresh_cals);
+  if (p->overridden)
+    g_hash_table_unref(p->overridden);
 }
 
-static gboolean run_plan(Plan *p, GError **error) {
+/* Reads every calendar that sends confirmations.  A calendar seen for the
+ * first time (or again after confirmations were off for it) is a baseline;
+ * what waits for a calendar that no longer sends them is dropped. */
+static gboolean read_calendars(Plan *p, GError **error) {
   const ConfirmRun *run = p->run;
-  p->calendars = store_calendars(run->store, NULL, error);
-  if (!p->calendars)
-    return FALSE;
-  p->active = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  p->items = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)confirm_item_free);
-  p->item_cal = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  p->fresh_cals = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-  GHashTable *fresh_cals = p->fresh_cals;
-  p->before = store_confirm_items(run->store, error);
-  if (!p->before)
-    return FALSE;
-  GHashTable *before = p->before;
+  g_autoptr(GArray) confirming = g_array_new(FALSE, FALSE, sizeof(gint64));
   for (guint i = 0; i < p->calendars->len; i++) {
     const StoreCalendar *cal = g_ptr_array_index(p->calendars, i);
-    if (!cal->complete || !calendar_confirms(run->cfg, cal))
-      continue;
-    g_hash_table_add(p->active, g_memdup2(&cal->id, sizeof cal->id));
     g_autofree char *seeded = g_strdup_printf("confirm.seeded.%" G_GINT64_FORMAT, cal->id);
+    if (!calendar_confirms(run->cfg, cal)) {
+      if (store_value_int(run->store, seeded, 0) && !store_value_set_int(run->store, seeded, 0, error))
+        return FALSE;
+      continue;
+    }
+    g_array_append_val(confirming, cal->id);
+    if (!cal->complete)
+      continue; /* a sync cut short: not the whole calendar, nothing to conclude */
+    g_hash_table_add(p->active, g_memdup2(&cal->id, sizeof cal->id));
     if (!store_value_int(run->store, seeded, 0)) {
-      g_hash_table_add(fresh_cals, g_memdup2(&cal->id, sizeof cal->id));
+      g_hash_table_add(p->fresh_cals, g_memdup2(&cal->id, sizeof cal->id));
       if (!store_value_set_int(run->store, seeded, run->now, error))
         return FALSE;
     }
-    p->reading_fresh = g_hash_table_contains(fresh_cals, &cal->id);
+    p->reading_fresh = g_hash_table_contains(p->fresh_cals, &cal->id);
     if (!store_foreach_object(run->store, cal->id, read_object, p, error))
       return FALSE;
   }
-  if (!g_hash_table_size(p->active))
-    return TRUE;
-  if (!load_templates(p))
-    return TRUE;
+  return store_outbox_drop_calendars(run->store, (const gint64 *)(void *)confirming->data, confirming->len,
+                                     "its calendar no longer sends confirmations", run->now, error);
+}
 
+/* Appointments gone from a calendar that is still watched and complete. */
+static gboolean plan_gone(Plan *p, GError **error) {
+  const ConfirmRun *run = p->run;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new();
+  g_autoptr(GHashTable) gone_uids = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) reverted = g_hash_table_new(g_str_hash, g_str_equal);
   GHashTableIter it;
   gpointer key, value;
-  g_hash_table_iter_init(&it, p->items);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    const ConfirmItem *item = value;
-    const StoreCalendar *cal = g_hash_table_lookup(p->item_cal, key);
-    const StoreConfirmItem *prev = g_hash_table_lookup(before, key);
-    gboolean ok;
-    if (g_hash_table_contains(fresh_cals, &cal->id) && !g_hash_table_contains(run->news, item->uid))
-      ok = seed(p, item, cal->id, error);
-    else if (prev && !prev->deleted && !strcmp(prev->fingerprint, item->fingerprint) && !prev->blocked)
-      ok = TRUE; /* nothing an attendee needs to hear */
-    else
-      ok = plan_item(p, item, cal, prev, error);
-    if (!ok)
-      return FALSE;
-  }
-  /* Appointments gone from a calendar that is still watched and complete. */
-  g_autoptr(GPtrArray) gone = g_ptr_array_new();
-  g_hash_table_iter_init(&it, before);
+  g_hash_table_iter_init(&it, p->before);
   while (g_hash_table_iter_next(&it, &key, &value)) {
     StoreConfirmItem *prev = value;
-    if (!prev->deleted && !g_hash_table_contains(p->items, key) && g_hash_table_contains(p->active, &prev->calendar) &&
-        !g_hash_table_contains(fresh_cals, &prev->calendar))
-      g_ptr_array_add(gone, prev);
+    if (prev->deleted || g_hash_table_contains(p->items, key) || !g_hash_table_contains(p->active, &prev->calendar))
+      continue;
+    g_autofree char *master = item_key(prev->uid, NULL);
+    gboolean silent = g_hash_table_contains(p->fresh_cals, &prev->calendar);
+    if (!silent && *prev->rid && g_hash_table_contains(p->items, master)) {
+      g_hash_table_add(reverted, prev->uid); /* the occurrence is back in its series */
+      silent = TRUE;
+    } else if (!silent && !g_hash_table_contains(p->items, master) && store_uid_stored(run->store, prev->uid)) {
+      silent = TRUE; /* moved to a calendar that sends no confirmations: it still takes place */
+      agent_log(ALOG_INFO, "\"%s\" moved to a calendar without confirmations: no cancellation sent", prev->uid);
+    }
+    if (silent) {
+      prev->deleted = TRUE;
+      if (!store_confirm_item_put(run->store, prev, run->now, error))
+        return FALSE;
+      continue;
+    }
+    g_ptr_array_add(gone, prev);
+    if (prev->last_end > run->now)
+      g_hash_table_add(gone_uids, prev->uid);
   }
-  guint future_gone = 0;
-  for (guint i = 0; i < gone->len; i++)
-    future_gone += ((StoreConfirmItem *)g_ptr_array_index(gone, i))->last_end > run->now;
+  guint future_gone = g_hash_table_size(gone_uids);
   gboolean mass = future_gone > MASS_CANCEL;
   if (mass) {
     g_autofree char *body = g_strdup_printf(
-        "%u appointments with attendees vanished from your calendars at once. Their cancellations are held: "
-        "`diaryd outbox list` shows them, `diaryd outbox retry all` sends them, `diaryd outbox drop ID` drops one.",
+        "%u appointments vanished from your calendars at once. Their cancellations are held: `diaryd outbox list` "
+        "shows them, `diaryd outbox retry all` sends them, `diaryd outbox drop ID` drops one.",
         future_gone);
     alert(p, "Cancellations held: many appointments deleted", body);
   }
   for (guint i = 0; i < gone->len; i++)
     if (!plan_deleted(p, g_ptr_array_index(gone, i), mass, error))
       return FALSE;
+  g_hash_table_iter_init(&it, reverted);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    g_autofree char *master = item_key(key, NULL);
+    const ConfirmItem *item = g_hash_table_lookup(p->items, master);
+    const StoreConfirmItem *prev = g_hash_table_lookup(p->before, master);
+    if (item && prev && !plan_reverted(p, item, g_hash_table_lookup(p->item_cal, master), prev, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean run_plan(Plan *p, GError **error) {
+  const ConfirmRun *run = p->run;
+  p->calendars = store_calendars(run->store, NULL, error);
+  p->before = p->calendars ? store_confirm_items(run->store, error) : NULL;
+  if (!p->before)
+    return FALSE;
+  p->active = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  p->items = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)confirm_item_free);
+  p->item_cal = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  p->fresh_cals = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  p->overridden = g_hash_table_new(g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, p->before);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    const StoreConfirmItem *prev = value;
+    if (*prev->rid && !prev->deleted)
+      g_hash_table_add(p->overridden, prev->uid);
+  }
+  if (!read_calendars(p, error))
+    return FALSE;
+  if (g_hash_table_size(p->active) && load_templates(p)) {
+    g_hash_table_iter_init(&it, p->items);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+      const ConfirmItem *item = value;
+      const StoreCalendar *cal = g_hash_table_lookup(p->item_cal, key);
+      const StoreConfirmItem *prev = g_hash_table_lookup(p->before, key);
+      gboolean ok;
+      if (g_hash_table_contains(p->fresh_cals, &cal->id) && !g_hash_table_contains(run->news, item->uid))
+        ok = seed(p, item, cal->id, error);
+      else if (prev && !prev->deleted && !strcmp(prev->fingerprint, item->fingerprint) && !prev->blocked)
+        ok = TRUE; /* nothing an attendee needs to hear */
+      else
+        ok = plan_item(p, item, cal, prev, error);
+      if (!ok)
+        return FALSE;
+    }
+    if (!plan_gone(p, error))
+      return FALSE;
+  }
   return release_cleared(p, error);
 }
 

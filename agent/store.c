@@ -237,7 +237,8 @@ static const char *const migrations[] = {
     "  sent_at INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE (uid, rid, sequence, recipient, kind));"
     "CREATE INDEX outbox_item ON outbox (uid, rid, recipient);"
-    "CREATE INDEX outbox_state ON outbox (state, next_try);",
+    "CREATE INDEX outbox_state ON outbox (state, next_try);"
+    "CREATE INDEX objects_by_uid ON objects (uid);",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
 

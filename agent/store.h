@@ -413,6 +413,13 @@ gint64 store_outbox_next_time(Store *store, GError **error);
 guint store_outbox_sent_since(Store *store, gint64 since);
 /* How many rows are in each state (counts[OUTBOX_N_STATES]). */
 gboolean store_outbox_counts(Store *store, guint *counts, GError **error);
+/* Drops (state dropped, with `why`) every message still queued for the
+ * appointments recorded on a calendar not in `keep` (ids, `n` of them): a
+ * calendar that no longer sends confirmations sends none of what waits. */
+gboolean store_outbox_drop_calendars(Store *store, const gint64 *keep, guint n, const char *why, gint64 now,
+                                     GError **error);
+/* Whether any good object of any calendar has this UID. */
+gboolean store_uid_stored(Store *store, const char *uid);
 /* Whether the account's server schedules by itself (RFC 6638
  * calendar-auto-schedule in its DAV header). */
 gboolean store_account_set_auto_schedule(Store *store, const char *account, gboolean on, GError **error);

@@ -336,3 +336,35 @@ gboolean store_account_auto_schedule(Store *s, const char *account) {
   sq_bind_str(st, 1, account);
   return sq_step(s, st, NULL) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
 }
+
+gboolean store_outbox_drop_calendars(Store *s, const gint64 *keep, guint n, const char *why, gint64 now,
+                                     GError **error) {
+  LOCKED(s);
+  /* The ids to keep as a JSON array: one statement whatever their number. */
+  g_autoptr(GString) ids = g_string_new("[");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, i ? "," : "", keep[i]);
+  g_string_append_c(ids, ']');
+  CachedStmt *st = sq_prep(s,
+                           "UPDATE outbox SET state = 'dropped', last_error = ?2, hold = NULL, updated = ?3 "
+                           "WHERE state IN ('held', 'pending', 'tempfail') AND EXISTS (SELECT 1 FROM confirm_items c "
+                           "WHERE c.uid = outbox.uid AND c.rid = outbox.rid AND c.calendar NOT IN "
+                           "(SELECT value FROM json_each(?1)))",
+                           error);
+  if (!st)
+    return FALSE;
+  sq_bind_str(st, 1, ids->str);
+  sq_bind_str(st, 2, why);
+  sqlite3_bind_int64(st, 3, now);
+  return sq_run(s, st, error);
+}
+
+gboolean store_uid_stored(Store *s, const char *uid) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st =
+      sq_prep(s, "SELECT 1 FROM objects WHERE uid = ?1 AND error IS NULL AND ical IS NOT NULL LIMIT 1", NULL);
+  if (!st)
+    return FALSE;
+  sq_bind_str(st, 1, uid);
+  return sq_step(s, st, NULL) == SQLITE_ROW;
+}

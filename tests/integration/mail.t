@@ -351,6 +351,58 @@ assert len(d) == 2 and d[0]["message_id"] == d[1]["message_id"], [m["message_id"
 run crash-send4 outbox send
 t "...and never a third time" test "$(smtpd_count)" = $((sent + 2))
 
+# A sync killed while it writes the store, then the steps again: one message.
+sent=$(smtpd_count)
+put_event synccrash "${DAY}T214500Z" "${DAY}T215500Z" "Sync crash" "$ORG" "$ANN"
+(DIARYD_TEST_KILL_AFTER_ROWS=1 run synccrash-sync sync) 2>/dev/null # bash would say "Killed"
+t "a sync killed while it writes the store" expect_rc synccrash-sync 137
+step synccrash
+t "...the next sync, refresh and delivery send the message once" test "$(smtpd_count)" = $((sent + 1))
+
+# The whole agent (and its children, as systemd stops the unit's cgroup)
+# killed with SIGKILL at random moments while appointments are booked, then
+# started again: every attendee gets each confirmation, at most once more
+# with the same Message-ID.
+sent=$(smtpd_count)
+storm_agent() {
+  setsid "$DIARYD" run >>"$AGENT_LOG" 2>&1 &
+  AGENT_PID=$!
+  at_exit "kill -9 -- -$AGENT_PID 2>/dev/null"
+}
+for round in 1 2 3 4 5 6 7 8; do
+  put_event "storm$round" "${DAY}T0${round}0000Z" "${DAY}T0${round}1000Z" "Storm $round" "$ORG" "$ANN" "$BOB"
+  storm_agent
+  sleep "0.$((RANDOM % 9 + 1))"
+  kill -9 -- "-$AGENT_PID" 2>/dev/null
+  wait "$AGENT_PID" 2>/dev/null
+done
+storm_agent
+wait_storm() {
+  local i
+  for ((i = 0; i < 900; i++)); do
+    "$PY" tests/tools/mailcheck.py "$SMTPD_SPOOL" $((sent + 1)) >"$TMP/storm.json" &&
+      json "$TMP/storm.json" 'assert len({(m["to"][0], m["calendar"]["uid"]) for m in d if m["calendar"]["uid"].startswith("storm")}) == 16'         >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "not every storm confirmation arrived; the agent's log:"
+  tail -30 "$AGENT_LOG"
+  return 1
+}
+t "killed 8 times at random: after the restart each of the 16 confirmations arrives" wait_storm
+sleep 2
+kill -TERM "$AGENT_PID"
+wait_exit "...the agent then stops on SIGTERM" "$AGENT_PID" 0 30
+"$PY" tests/tools/mailcheck.py "$SMTPD_SPOOL" $((sent + 1)) >"$TMP/storm.json"
+t "...none twice, except a resend with the same Message-ID" json "$TMP/storm.json" '
+import collections
+groups = collections.defaultdict(list)
+for m in d:
+    assert m["calendar"]["uid"].startswith("storm"), m["subject"]
+    groups[(m["to"][0], m["calendar"]["uid"], m["calendar"]["method"])].append(m["message_id"])
+assert len(groups) == 16, sorted(groups)
+for k, ids in groups.items():
+    assert len(ids) == 1 or (len(ids) == 2 and ids[0] == ids[1]), (k, ids)'
+
 # ---- injection --------------------------------------------------------------------------------------
 sent=$(smtpd_count)
 EVIL='ATTENDEE;CN="Eve^nBcc: evil@attacker.example^n":mailto:eve@example.org'
@@ -401,7 +453,7 @@ t "...and the owner is asked" grep -q "All hands.*10000 attendees.*max_recipient
 
 # ---- dry run ------------------------------------------------------------------------------------------------
 sent=$(smtpd_count)
-put_event dry "${DAY}T080000Z" "${DAY}T083000Z" "Dry run" "$ORG" "$ANN"
+put_event dry "${DAY}T234000Z" "${DAY}T235000Z" "Dry run" "$ORG" "$ANN"
 run dry-sync sync
 run dry-refresh refresh
 run dry-send outbox send --dry-run
