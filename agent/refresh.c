@@ -178,7 +178,8 @@ static GHashTable *clashes_of(GPtrArray *findings, Zone *tz) {
         continue;
       g_autoptr(GString) text = g_string_new(NULL);
       g_string_append_printf(text, "\"%s\" (", other->summary ? other->summary : other->uid);
-      report_append_slot(text, tz, &(Slot){other->start, other->end});
+      Slot when = {other->start, other->end};
+      report_append_slot(text, tz, &when);
       g_string_append_c(text, ')');
       g_hash_table_insert(out, g_strdup(o->uid), g_string_free(g_steal_pointer(&text), FALSE));
     }

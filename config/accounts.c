@@ -1019,45 +1019,6 @@ const char *mail_settings_recipient_zone(const MailSettings *m, const char *addr
   return by_domain;
 }
 
-/* recipient_zones = ADDRESS ZONE, @DOMAIN ZONE, ... */
-static char **split_recipient_zones(Loader *l, const Section *s, gboolean *bad) {
-  const char *key = "recipient_zones";
-  int line = section_key_line(s, key);
-  g_autofree char *text = get(l, s, key, bad);
-  if (!text)
-    return NULL;
-  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
-  for (char **p = parts; *p; p++) {
-    g_strstrip(*p);
-    if (!**p)
-      continue;
-    g_auto(GStrv) pair = g_strsplit_set(*p, " \t", -1);
-    const char *who = NULL, *zone = NULL;
-    guint n = 0;
-    for (char **w = pair; *w; w++)
-      if (**w && n++ == 0)
-        who = *w;
-      else if (**w && n == 2)
-        zone = *w;
-    gboolean ok = n == 2 && zone && strlen(zone) < 64 && !strstr(zone, "..") && zone[0] != '/' &&
-                  (who[0] == '@' ? message_domain_valid(who + 1) : message_address_valid(who));
-    for (const char *c = zone; ok && *c; c++)
-      ok = g_ascii_isalnum(*c) || strchr("/_+-", *c);
-    if (!ok) {
-      problem(l, line, "%s: \"%s\" is not ADDRESS ZONE or @DOMAIN ZONE (example: %s = ann@example.org "
-              "Europe/Paris, @example.jp Asia/Tokyo)%s", key, *p, key, comment_hint(*p));
-      *bad = TRUE;
-      return NULL;
-    }
-    g_ptr_array_add(list, g_ascii_strdown(who, -1));
-    g_ptr_array_add(list, g_strdup(zone));
-  }
-  if (!list->len)
-    return NULL;
-  g_ptr_array_add(list, NULL);
-  return (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
-}
 
 /* "addr", "Name <addr>" or "\"Name, with specials\" <addr>": the name
  * (unquoted; NULL when there is none) and the address (lower-case). */
@@ -1187,31 +1148,77 @@ static char *mail_address(Loader *l, const Section *s, const char *key, gboolean
   return g_ascii_strdown(v, -1);
 }
 
-static char **split_domains(Loader *l, const Section *s, gboolean *bad) {
-  const char *key = "allow_domains";
-  int line = section_key_line(s, key);
+/* The comma-separated entries of `key`, blanks trimmed and empty ones left
+ * out (a GStrv), with its line; NULL when the key is absent. */
+static char **split_list(Loader *l, const Section *s, const char *key, int *line, gboolean *bad) {
+  *line = section_key_line(s, key);
   g_autofree char *text = get(l, s, key, bad);
   if (!text)
     return NULL;
   g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+  GPtrArray *list = g_ptr_array_new();
+  for (char **p = parts; *p; p++)
+    if (*g_strstrip(*p))
+      g_ptr_array_add(list, g_steal_pointer(p));
+  g_ptr_array_add(list, NULL);
+  return (char **)g_ptr_array_free(list, FALSE);
+}
+
+static char **split_domains(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "allow_domains";
+  int line;
+  g_auto(GStrv) parts = split_list(l, s, key, &line, bad);
+  if (!parts)
+    return NULL;
   for (char **p = parts; *p; p++) {
-    g_strstrip(*p);
-    if (!**p)
-      continue;
     if (!message_domain_valid(*p)) {
       problem(l, line, "%s: \"%s\" is not a domain (example: allow_domains = example.com, example.org)%s", key, *p,
               comment_hint(*p));
       *bad = TRUE;
       return NULL;
     }
-    g_ptr_array_add(list, g_ascii_strdown(*p, -1));
+    char *lower = g_ascii_strdown(*p, -1);
+    g_free(*p);
+    *p = lower;
   }
-  if (!list->len || list->len > MAX_DOMAINS) {
-    problem(l, line, list->len ? "%s: more than 256 domains" : "%s: names no domain (leave the line out for any)",
-            key);
+  guint n = g_strv_length(parts);
+  if (!n || n > MAX_DOMAINS) {
+    problem(l, line, n ? "%s: more than 256 domains" : "%s: names no domain (leave the line out for any)", key);
     *bad = TRUE;
     return NULL;
+  }
+  return g_steal_pointer(&parts);
+}
+
+/* recipient_zones = ADDRESS ZONE, @DOMAIN ZONE, ... */
+static char **split_recipient_zones(Loader *l, const Section *s, gboolean *bad) {
+  const char *key = "recipient_zones";
+  int line;
+  g_auto(GStrv) parts = split_list(l, s, key, &line, bad);
+  if (!parts || !*parts)
+    return NULL;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+  for (char **p = parts; *p; p++) {
+    g_auto(GStrv) words = g_strsplit_set(*p, " \t", -1);
+    const char *who = NULL, *zone = NULL;
+    guint n = 0;
+    for (char **w = words; *w; w++)
+      if (**w && n++ == 0)
+        who = *w;
+      else if (**w && n == 2)
+        zone = *w;
+    gboolean ok = n == 2 && zone && strlen(zone) < 64 && !strstr(zone, "..") && zone[0] != '/' &&
+                  (who[0] == '@' ? message_domain_valid(who + 1) : message_address_valid(who));
+    for (const char *c = zone; ok && *c; c++)
+      ok = g_ascii_isalnum(*c) || strchr("/_+-", *c);
+    if (!ok) {
+      problem(l, line, "%s: \"%s\" is not ADDRESS ZONE or @DOMAIN ZONE (example: %s = ann@example.org "
+              "Europe/Paris, @example.jp Asia/Tokyo)%s", key, *p, key, comment_hint(*p));
+      *bad = TRUE;
+      return NULL;
+    }
+    g_ptr_array_add(list, g_ascii_strdown(who, -1));
+    g_ptr_array_add(list, g_strdup(zone));
   }
   g_ptr_array_add(list, NULL);
   return (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);

@@ -352,20 +352,28 @@ static gboolean series_bounded(const Appointment *appt) {
 
 /* When the appointment is next (the first occurrence that ends after now),
  * else when it was; and when its last occurrence ends. */
+/* The occurrence that starts at `start`, as the series expands it (its end
+ * counts nominal days in its zone), else DTSTART plus the length. */
+static void own_times(ConfirmItem *item, const Series *series, const Appointment *appt, const ConfirmQuery *q,
+                      gint64 start) {
+  Occurrence o;
+  if (first_of(series, appt, start, start + 1, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
+    item->start = o.start;
+    item->end = o.end;
+  } else {
+    item->start = start;
+    item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
+  }
+}
+
 static void find_times(ConfirmItem *item, const Series *series, const Appointment *appt, const ConfirmQuery *q) {
   gint64 start = timeref_instant(&appt->start, q->local);
-  Occurrence o;
   if (appt->is_override || !appointment_is_recurring(appt)) {
-    if (first_of(series, appt, start, start + 1, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
-      item->start = o.start;
-      item->end = o.end;
-    } else {
-      item->start = start;
-      item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
-    }
+    own_times(item, series, appt, q, start);
     item->last_end = item->end;
     return;
   }
+  Occurrence o;
   if (first_of(series, appt, q->now, q->now + FUTURE_HORIZON, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
     item->start = o.start;
     item->end = o.end;
@@ -378,13 +386,7 @@ static void find_times(ConfirmItem *item, const Series *series, const Appointmen
     return;
   }
   /* Nothing to come: when it began, for the words of a late message. */
-  if (first_of(series, appt, start, start + 1, FUTURE_INSTANCES, q, &o, NULL, NULL)) {
-    item->start = o.start;
-    item->end = o.end;
-  } else {
-    item->start = start;
-    item->end = start + appt->duration + (gint64)appt->duration_days * 86400;
-  }
+  own_times(item, series, appt, q, start);
   item->last_end = MIN(item->end, q->now);
 }
 

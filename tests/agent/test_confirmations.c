@@ -27,15 +27,6 @@
 #include "testutil.h"
 #include "tzdb.h"
 
-/* As EXPECT, naming the bug the check guards against: see above. */
-#define EXPECT_BUG(bug, cond, ...)                                                                                \
-  do {                                                                                                            \
-    if (!(cond)) {                                                                                                \
-      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
-      g_printerr("# REGRESSION %s: %s: %s\n", g_test_get_path(), (bug), msg_);                                    \
-      g_test_fail();                                                                                              \
-    }                                                                                                             \
-  } while (0)
 
 #define NOW ((gint64)1772366400) /* Sunday 2026-03-01 12:00:00 UTC */
 #define HOUR ((gint64)3600)

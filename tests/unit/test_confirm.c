@@ -17,15 +17,6 @@
 #define DASH "\u2013"
 #define NOW "2026-03-01T12:00:00Z"
 
-/* As EXPECT, naming the bug (since fixed) the check guards against. */
-#define EXPECT_BUG(bug, cond, ...)                                                                                     \
-  do {                                                                                                                 \
-    if (!(cond)) {                                                                                                     \
-      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                            \
-      g_printerr("# REGRESSION %s: %s: %s\n", g_test_get_path(), (bug), msg_);                                          \
-      g_test_fail();                                                                                                   \
-    }                                                                                                                  \
-  } while (0)
 
 static const char *const owners[] = {"sam@example.com", NULL};
 

@@ -20,6 +20,17 @@
     }                                                                                                             \
   } while (0)
 
+/* As EXPECT, for a check that guards against a bug once found: the failure
+ * names it. */
+#define EXPECT_BUG(bug, cond, ...)                                                                                \
+  do {                                                                                                            \
+    if (!(cond)) {                                                                                                \
+      g_autofree char *msg_ = g_strdup_printf(__VA_ARGS__);                                                       \
+      g_printerr("# REGRESSION %s: %s: %s\n", g_test_get_path(), (bug), msg_);                                    \
+      g_test_fail();                                                                                              \
+    }                                                                                                             \
+  } while (0)
+
 /* A fresh Zones over the system zone database. */
 Zones *test_zones(void);
 
