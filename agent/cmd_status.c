@@ -90,8 +90,8 @@ static void append_mail(GString *out, Store *store, const char *config, gboolean
   } else {
     append_text(out, mail_transport_describe(t), FALSE);
     if (!mail_transport_leaves_machine(t))
-      g_string_append(out, "\n  no mail leaves this machine until a transport is set in the [mail] section (README.md, "
-                            "\"Confirmation emails\")");
+      g_string_append(out, "\n  to send for real, set a transport in the [mail] section (README.md, \"Confirmation "
+                            "emails\")");
   }
   g_string_append(out, "\n  confirmations: ");
   if (!sender)

@@ -586,8 +586,25 @@ char *confirm_format_when(gint64 start, gint64 end, gboolean all_day, Zone *tz) 
   }
   append_clock(out, le);
   int off = zone_offset_at(tz, start);
-  g_string_append_printf(out, " (%s, UTC%c%02d:%02d)", zone_name(tz), off < 0 ? '-' : '+', ABS(off) / 3600,
-                         ABS(off) / 60 % 60);
+  if (off == 0 && (!strcmp(zone_name(tz), "UTC") || !strcmp(zone_name(tz), "Etc/UTC")))
+    g_string_append(out, " (UTC)");
+  else
+    g_string_append_printf(out, " (%s, UTC%c%02d:%02d)", zone_name(tz), off < 0 ? '-' : '+', ABS(off) / 3600,
+                           ABS(off) / 60 % 60);
+  return g_string_free(out, FALSE);
+}
+
+char *confirm_format_when_short(gint64 start, gboolean all_day, Zone *tz) {
+  gint64 local = zone_to_local(tz, start);
+  gint64 day = seconds_to_days(local);
+  int y, m, d;
+  days_to_civil(day, &y, &m, &d);
+  GString *out = g_string_new(NULL);
+  g_string_append_printf(out, "%.3s %d %.3s %d", WEEKDAYS[days_to_weekday(day)], d, MONTHS[m - 1], y);
+  if (!all_day) {
+    g_string_append_c(out, ' ');
+    append_clock(out, local);
+  }
   return g_string_free(out, FALSE);
 }
 
@@ -663,6 +680,7 @@ GHashTable *confirm_vars(const ConfirmItem *item, const ConfirmItem *previous, C
   GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   put(vars, "summary", g_strdup(item->summary && *item->summary ? item->summary : "Appointment"));
   put(vars, "when", when_text(item, tz));
+  put(vars, "when_short", confirm_format_when_short(item->start, item->all_day, tz));
   put(vars, "when_recipient", NULL);
   gboolean moved = previous && g_strcmp0(previous->timing, item->timing) &&
                    (previous->start != item->start || previous->end != item->end);

@@ -121,3 +121,5 @@ GHashTable *confirm_vars(const ConfirmItem *item, const ConfirmItem *previous, C
 /* "Tuesday 8 December 2026, 10:00–11:00 (Europe/London, UTC+00:00)" for an
  * occurrence, in `tz`; all-day ones without clock times. */
 char *confirm_format_when(gint64 start, gint64 end, gboolean all_day, Zone *tz);
+/* "Tue 8 Dec 2026 10:00" (an all-day one: the date alone), in `tz`. */
+char *confirm_format_when_short(gint64 start, gboolean all_day, Zone *tz);

@@ -41,8 +41,9 @@
 #include <string.h>
 
 const char *const MESSAGE_PLACEHOLDERS[] = {
-    "summary",  "when",      "when_recipient", "previous_when", "where",  "map_link",       "conference", "url",
-    "who",      "organizer", "requirements",   "changes",       "reason", "recipient_name", "reply_hint", NULL,
+    "summary",  "when",      "when_short",   "when_recipient", "previous_when", "where",          "map_link",
+    "conference", "url",     "who",          "organizer",      "requirements",  "changes",        "reason",
+    "recipient_name", "reply_hint", NULL,
 };
 
 #define FOLD_AT 78          /* header lines are folded to at most this many octets where they can be */

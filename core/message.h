@@ -129,7 +129,7 @@ char *message_build(const MessageSpec *spec, gsize *len, char **error) G_GNUC_WA
 
 /* The placeholder names the default templates may use, NULL-terminated
  * (config/templates/README says what each holds): summary, when,
- * when_recipient, previous_when, where, map_link, conference, url, who,
+ * when_short, when_recipient, previous_when, where, map_link, conference, url, who,
  * organizer, requirements, changes, reason, recipient_name, reply_hint. */
 extern const char *const MESSAGE_PLACEHOLDERS[];
 
