@@ -461,6 +461,18 @@ t "--dry-run sends nothing" test "$(smtpd_count)" = "$sent"
 grep -q 'dry run: not sending new of "Dry run" to ann@example.org' "$TMP/dry-send.err" &&
   pass "...and says what it would have sent" || fail "...and says what it would have sent" "$(cat "$TMP/dry-send.err")"
 
+# ---- the hourly limit ------------------------------------------------------------------------------------
+sent=$(smtpd_count)
+mail_config "rate_per_hour = 1"
+put_event rate "${DAY}T233000Z" "${DAY}T233500Z" "Over the limit" "$ORG" "$ANN"
+step rate
+t "rate_per_hour reached: nothing more goes this hour" test "$(smtpd_count)" = "$sent"
+run rate-list outbox list --json
+t "...the message waits, saying why" json "$TMP/rate-list.out" '
+r = [r for r in d if r["summary"] == "Over the limit"]
+assert len(r) == 1 and r[0]["state"] == "tempfail" and "rate_per_hour" in r[0]["error"], r'
+mail_config
+
 # ---- the agent ---------------------------------------------------------------------------------------------
 # wait_count N SECS: until the server holds N messages.
 wait_count() {
