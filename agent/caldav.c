@@ -881,3 +881,73 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
   g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PROTOCOL, "the server refused a fresh sync token for %s", cal->url);
   return FALSE;
 }
+
+/* ---- writes ------------------------------------------------------------------------------ */
+
+/* The error of a write that was answered but refused. */
+static gboolean write_refused(const char *method, const char *url, HttpResponse *resp, GError **error) {
+  g_autofree char *shown = http_url_for_display(url);
+  if (resp->status == 412) {
+    g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_PRECONDITION, "%s %s: HTTP 412: %s", method, shown,
+                !g_strcmp0(method, "PUT") ? "the object exists already, or changed since it was read"
+                                          : "the object changed since it was read");
+    return FALSE;
+  }
+  g_autofree char *cond = resp->body && resp->body->len ? davxml_parse_error(resp->body->str, resp->body->len, 64 * 1024)
+                                                        : NULL;
+  g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_REFUSED, "%s %s: HTTP %ld%s%s", method, shown, resp->status,
+              cond ? ": " : "", cond ? cond : "");
+  return FALSE;
+}
+
+gboolean caldav_put(CaldavClient *client, const char *url, const char *ical, const char *if_match, char **etag,
+                    GError **error) {
+  g_autofree char *cond = if_match ? g_strdup_printf("If-Match: %s", if_match) : g_strdup("If-None-Match: *");
+  const char *headers[] = {cond, NULL};
+  HttpRequest req = {.method = "PUT", .url = url, .content_type = "text/calendar; charset=utf-8", .body = ical,
+                     .headers = headers, .no_redirects = TRUE, .max_body = 64 * 1024};
+  HttpResponse resp = {0};
+  if (!send(client, &req, FALSE, NULL, NULL, NULL, &resp, error))
+    return FALSE;
+  gboolean ok = resp.status >= 200 && resp.status < 300;
+  if (ok && etag)
+    *etag = g_steal_pointer(&resp.etag);
+  if (!ok)
+    write_refused("PUT", url, &resp, error);
+  http_response_clear(&resp);
+  return ok;
+}
+
+gboolean caldav_delete(CaldavClient *client, const char *url, const char *if_match, GError **error) {
+  g_autofree char *cond = if_match ? g_strdup_printf("If-Match: %s", if_match) : NULL;
+  const char *headers[] = {cond, NULL};
+  HttpRequest req = {.method = "DELETE", .url = url, .headers = cond ? headers : NULL, .no_redirects = TRUE,
+                     .max_body = 64 * 1024};
+  HttpResponse resp = {0};
+  if (!send(client, &req, FALSE, NULL, NULL, NULL, &resp, error))
+    return FALSE;
+  gboolean ok = (resp.status >= 200 && resp.status < 300) || resp.status == 404;
+  if (!ok)
+    write_refused("DELETE", url, &resp, error);
+  http_response_clear(&resp);
+  return ok;
+}
+
+char *caldav_get(CaldavClient *client, const char *url, char **etag, GError **error) {
+  HttpRequest req = {.method = "GET", .url = url, .max_body = CALDAV_MAX_OBJECT};
+  HttpResponse resp = {0};
+  if (!send(client, &req, TRUE, NULL, NULL, NULL, &resp, error))
+    return NULL;
+  char *text = NULL;
+  if (resp.status == 200 && resp.body) {
+    text = g_strndup(resp.body->str, resp.body->len);
+    if (etag)
+      *etag = g_steal_pointer(&resp.etag);
+  } else {
+    g_autofree char *shown = http_url_for_display(url);
+    g_set_error(error, CALDAV_ERROR, resp.status == 404 || resp.status == 410 ? CALDAV_ERROR_GONE : CALDAV_ERROR_SERVER,
+                "GET %s: HTTP %ld", shown, resp.status);
+  }
+  http_response_clear(&resp);
+  return text;
+}

@@ -45,6 +45,8 @@ typedef enum {
   CALDAV_ERROR_PROTOCOL,  /* a reply we cannot read (bad XML, missing parts) */
   CALDAV_ERROR_NOT_FOUND, /* discovery found no calendar */
   CALDAV_ERROR_BUSY,      /* 429/503 asking to wait longer than we will */
+  CALDAV_ERROR_PRECONDITION, /* 412: the object is not as the write assumed (it exists, or changed) */
+  CALDAV_ERROR_REFUSED,   /* 403/409/415/507 and other refusals of a write, with the server's reason */
 } CaldavError;
 
 #define CALDAV_MAX_WAIT 60        /* seconds a CLI sync waits on Retry-After */
@@ -108,3 +110,27 @@ gboolean caldav_sync(CaldavClient *client, Store *store, gint64 calendar, Caldav
 /* Whether a calendar at `url` still exists: FALSE only for a definite
  * 404/410 (errors count as existing). */
 gboolean caldav_exists(CaldavClient *client, const char *url);
+
+/* ---- writes ------------------------------------------------------------------------------ */
+
+/* Writes one calendar object resource at `url` (RFC 4791 §5.3.2).
+ * `if_match` NULL: a creation, sent with If-None-Match: * (nothing is
+ * overwritten; 412 when the href exists); else a replacement sent with
+ * If-Match: that ETag (412 when someone changed it since).  *etag (may be
+ * NULL) gets the new ETag when the server gives one (Radicale and
+ * Xandikos do; some servers don't: NULL then).  Not retried after the
+ * request went out: a write is not idempotent across a lost answer.
+ * Errors: CALDAV_ERROR_PRECONDITION (412), CALDAV_ERROR_AUTH,
+ * CALDAV_ERROR_REFUSED (the status and the server's precondition, e.g.
+ * CALDAV:no-uid-conflict), HTTP_ERROR for the transport. */
+gboolean caldav_put(CaldavClient *client, const char *url, const char *ical, const char *if_match, char **etag,
+                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Deletes the object at `url`, If-Match `if_match` (NULL: unconditionally).
+ * A 404 counts as done.  Errors as caldav_put(). */
+gboolean caldav_delete(CaldavClient *client, const char *url, const char *if_match, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
+
+/* GETs one object: its text and ETag.  NULL with CALDAV_ERROR_GONE for
+ * 404/410. */
+char *caldav_get(CaldavClient *client, const char *url, char **etag, GError **error) G_GNUC_WARN_UNUSED_RESULT;

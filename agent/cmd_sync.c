@@ -15,6 +15,7 @@
 
 #include "accounts.h"
 #include "agentlock.h"
+#include "account_session.h"
 #include "caldav.h"
 #include "cli.h"
 #include "davxml.h"
@@ -26,92 +27,6 @@
 #define REDISCOVER_AFTER (24 * 3600)
 #define DEFAULT_JOBS 4
 #define MAX_JOBS 16
-
-/* ---- accounts: credentials and clients ------------------------------------------ */
-
-typedef struct {
-  const Account *account; /* not owned */
-  char *secret;           /* password, or NULL for oauth2/none */
-  FILE *verbose;
-  /* The first request with these credentials goes alone: when the server
-   * refuses them, no other calendar of the account tries (servers lock
-   * accounts after a few failures). */
-  GMutex gate;
-  gboolean verified;      /* a request was accepted */
-  char *refused;          /* why the credentials were refused */
-} AccountAuthState;
-
-static void auth_state_free(AccountAuthState *a) {
-  if (!a)
-    return;
-  g_mutex_clear(&a->gate);
-  g_free(a->refused);
-  secret_free(a->secret);
-  g_free(a);
-}
-
-static gboolean apply_oauth(Http *http, const Account *account, GError **error) {
-  char *token = oauth_access_token(account, http, g_get_real_time() / G_USEC_PER_SEC, error);
-  if (!token)
-    return FALSE;
-  http_set_auth(http, HTTP_AUTH_BEARER, NULL, token);
-  secret_free(token);
-  return TRUE;
-}
-
-/* CaldavReauth for OAuth2 accounts: one fresh access token after a 401. */
-static gboolean reauth_oauth(Http *http, gpointer data, GError **error) {
-  const AccountAuthState *a = data;
-  if (!oauth_invalidate(a->account, error))
-    return FALSE;
-  return apply_oauth(http, a->account, error);
-}
-
-static Http *account_http(const AccountAuthState *a, GError **error) {
-  HttpOptions opts = {.ca_file = a->account->ca_file, .verbose = a->verbose};
-  g_autoptr(Http) http = http_new(&opts);
-  http_limit_auth(http, a->account->url);
-  switch (a->account->auth) {
-  case ACCOUNT_AUTH_OAUTH2:
-    if (!apply_oauth(http, a->account, error))
-      return NULL;
-    break;
-  case ACCOUNT_AUTH_BASIC:
-  case ACCOUNT_AUTH_DIGEST:
-    http_set_auth(http, a->account->auth == ACCOUNT_AUTH_DIGEST ? HTTP_AUTH_DIGEST : HTTP_AUTH_BASIC,
-                  a->account->username, a->secret);
-    break;
-  case ACCOUNT_AUTH_NONE:
-    break;
-  }
-  return g_steal_pointer(&http);
-}
-
-static CaldavClient account_client(Http *http, AccountAuthState *a) {
-  CaldavClient client = {.http = http};
-  if (a->account->auth == ACCOUNT_AUTH_OAUTH2) {
-    client.reauth = reauth_oauth;
-    client.reauth_data = a;
-  }
-  return client;
-}
-
-/* Secrets are asked for once per account and run. */
-static AccountAuthState *account_auth(const Account *account, FILE *verbose, GError **error) {
-  AccountAuthState *a = g_new0(AccountAuthState, 1);
-  g_mutex_init(&a->gate);
-  a->account = account;
-  a->verbose = verbose;
-  if ((account->auth == ACCOUNT_AUTH_BASIC || account->auth == ACCOUNT_AUTH_DIGEST) &&
-      (account->password_command || account->password)) {
-    a->secret = account_secret(account, error);
-    if (!a->secret) {
-      auth_state_free(a);
-      return NULL;
-    }
-  }
-  return a;
-}
 
 /* ---- config ---------------------------------------------------------------------- */
 
@@ -148,7 +63,7 @@ static Store *open_store(const char *db_opt) {
 /* ---- sync: the work ---------------------------------------------------------------- */
 
 typedef struct {
-  AccountAuthState *auth; /* not owned */
+  AccountSession *auth; /* not owned */
   StoreCalendar *cal;     /* owned */
   char *label;            /* "account/calendar" */
   gboolean ok;
@@ -188,7 +103,7 @@ static gpointer worker(gpointer data) {
     if (i >= (gint)w->jobs->len)
       break;
     Job *job = g_ptr_array_index(w->jobs, i);
-    AccountAuthState *auth = job->auth;
+    AccountSession *auth = job->auth;
     gint64 started = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
     g_mutex_lock(&auth->gate);
@@ -202,12 +117,12 @@ static gpointer worker(gpointer data) {
         g_mutex_unlock(&auth->gate);
       Http *http = g_hash_table_lookup(clients, auth);
       if (!http) {
-        http = account_http(auth, &error);
+        http = account_session_http(auth, &error);
         if (http)
           g_hash_table_insert(clients, auth, http);
       }
       if (http) {
-        CaldavClient client = account_client(http, auth);
+        CaldavClient client = account_session_client(http, auth);
         job->ok = caldav_sync(&client, w->store, job->cal->id, on_progress, job, &job->stats, &error);
       }
       if (!job->ok)
@@ -280,7 +195,7 @@ static gboolean is_selected(char **selection, const char *account, const char *c
 
 /* Updates the store's calendars of `account` from the server when due.
  * Returns FALSE (after saying why) when the account cannot be synced. */
-static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean force, FILE *out_err) {
+static gboolean discover_account(Store *store, AccountSession *auth, gboolean force, FILE *out_err) {
   const Account *account = auth->account;
   g_autoptr(GError) error = NULL;
   g_autofree char *known_url = NULL;
@@ -295,12 +210,12 @@ static gboolean discover_account(Store *store, AccountAuthState *auth, gboolean 
       discovered_at > 0)
     return TRUE;
 
-  g_autoptr(Http) http = account_http(auth, &error);
+  g_autoptr(Http) http = account_session_http(auth, &error);
   if (!http) {
     cli_say(out_err, "%s: %s", account->name, error->message);
     return FALSE;
   }
-  CaldavClient client = account_client(http, auth);
+  CaldavClient client = account_session_client(http, auth);
   g_autoptr(CaldavDiscovery) d = caldav_discover(&client, account->url, &error);
   if (!d) {
     cli_say(out_err, "%s: discovery failed: %s", account->name, error->message);
@@ -471,7 +386,7 @@ int cmd_sync(int argc, char **argv) {
     return EXIT_FAILED;
 
   FILE *trace = verbose ? stderr : NULL;
-  g_autoptr(GPtrArray) auths = g_ptr_array_new_with_free_func((GDestroyNotify)auth_state_free);
+  g_autoptr(GPtrArray) auths = g_ptr_array_new_with_free_func((GDestroyNotify)account_session_free);
   Work w = {.store = store, .jobs = g_ptr_array_new_with_free_func((GDestroyNotify)job_free)};
   g_autoptr(GPtrArray) jobs_owner = w.jobs;
   gboolean failed = FALSE;
@@ -480,7 +395,7 @@ int cmd_sync(int argc, char **argv) {
     if (!is_selected(selection, account->name, NULL))
       continue;
     g_autoptr(GError) error = NULL;
-    AccountAuthState *auth = account_auth(account, trace, &error);
+    AccountSession *auth = account_session_new(account, trace, &error);
     if (!auth) {
       cli_say(stderr, "%s", error->message);
       record_status(store, account->name, g_get_real_time() / G_USEC_PER_SEC, "failed", error->message);
@@ -628,21 +543,21 @@ int cmd_discover(int argc, char **argv) {
     account = &with_url;
   }
   g_autoptr(GError) error = NULL;
-  AccountAuthState *auth = account_auth(account, verbose ? stderr : NULL, &error);
+  AccountSession *auth = account_session_new(account, verbose ? stderr : NULL, &error);
   if (!auth) {
     cli_say(stderr, "%s", error->message);
     return EXIT_FAILED;
   }
-  g_autoptr(Http) http = account_http(auth, &error);
+  g_autoptr(Http) http = account_session_http(auth, &error);
   if (!http) {
     cli_say(stderr, "%s", error->message);
-    auth_state_free(auth);
+    account_session_free(auth);
     return EXIT_FAILED;
   }
-  CaldavClient client = account_client(http, auth);
+  CaldavClient client = account_session_client(http, auth);
   client.with_state = TRUE;
   g_autoptr(CaldavDiscovery) d = caldav_discover(&client, url, &error);
-  auth_state_free(auth);
+  account_session_free(auth);
   if (!d) {
     cli_say(stderr, "%s", error->message);
     return EXIT_FAILED;
