@@ -484,9 +484,10 @@ guint confirm_read(const char *ical, gsize len, const ConfirmQuery *q, GPtrArray
       }
       item->snapshot = snapshot_of(root, mine, q->zones);
     }
-    g_ptr_array_add(out, g_ptr_array_steal_index(items, 0));
   }
   icalcomponent_free(root);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_add(out, g_ptr_array_steal_index(items, 0));
   return added;
 }
 
