@@ -1159,7 +1159,7 @@ static char **split_list(Loader *l, const Section *s, const char *key, int *line
   GPtrArray *list = g_ptr_array_new();
   for (char **p = parts; *p; p++)
     if (*g_strstrip(*p))
-      g_ptr_array_add(list, g_steal_pointer(p));
+      g_ptr_array_add(list, g_strdup(*p));
   g_ptr_array_add(list, NULL);
   return (char **)g_ptr_array_free(list, FALSE);
 }
