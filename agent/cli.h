@@ -33,5 +33,8 @@ int cmd_auth(int argc, char **argv);
 int cmd_agenda(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
+int cmd_book(int argc, char **argv);
+int cmd_reschedule(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 /* `diaryd outbox test [ADDRESS]`: argv[0] is "test" (agent/cmd_mailtest.c). */
 int cmd_outbox_test(int argc, char **argv);

@@ -150,6 +150,9 @@ static const Command commands[] = {
     {"auth", cmd_auth, "authorise an OAuth2 account (Google) in the browser"},
     {"run", cmd_run_exec, "run the agent: sync, check after every change, alerts, reminders, daily reviews"},
     {"refresh", cmd_refresh, "check the diary now and update the agent's alerts and reminders"},
+    {"book", cmd_book, "book an appointment where every rule allows it (else: why, and the nearest free slots)"},
+    {"reschedule", cmd_reschedule, "move an appointment (or one occurrence), checked like book"},
+    {"cancel", cmd_cancel, "cancel an appointment (or one occurrence); the attendees are told"},
     {"outbox", cmd_outbox, "confirmation emails waiting, sent or failed: list, retry, drop, send, test"},
     {"status", cmd_status, "the agent, each calendar's last and next sync, open problems, next reminders"},
 };

@@ -420,6 +420,16 @@ gboolean store_outbox_drop_calendars(Store *store, const gint64 *keep, guint n, 
                                      GError **error);
 /* Whether any good object of any calendar has this UID. */
 gboolean store_uid_stored(Store *store, const char *uid);
+
+typedef struct {
+  gint64 calendar;
+  char *href, *etag, *ical;
+} StoreObject;
+void store_object_free(StoreObject *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoreObject, store_object_free)
+/* The good objects with this UID (StoreObject*, free func set), by
+ * calendar; NULL on error. */
+GPtrArray *store_objects_by_uid(Store *store, const char *uid, GError **error);
 /* Whether the account's server schedules by itself (RFC 6638
  * calendar-auto-schedule in its DAV header). */
 gboolean store_account_set_auto_schedule(Store *store, const char *account, gboolean on, GError **error);

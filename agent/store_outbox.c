@@ -368,3 +368,34 @@ gboolean store_uid_stored(Store *s, const char *uid) {
   sq_bind_str(st, 1, uid);
   return sq_step(s, st, NULL) == SQLITE_ROW;
 }
+
+void store_object_free(StoreObject *o) {
+  if (!o)
+    return;
+  g_free(o->href);
+  g_free(o->etag);
+  g_free(o->ical);
+  g_free(o);
+}
+
+GPtrArray *store_objects_by_uid(Store *s, const char *uid, GError **error) {
+  LOCKED(s);
+  g_autoptr(CachedStmt) st = sq_prep(s,
+                                     "SELECT calendar, href, etag, ical FROM objects WHERE uid = ?1 AND error IS NULL "
+                                     "AND ical IS NOT NULL ORDER BY calendar",
+                                     error);
+  if (!st)
+    return NULL;
+  sq_bind_str(st, 1, uid);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)store_object_free);
+  int rc;
+  while ((rc = sq_step(s, st, error)) == SQLITE_ROW) {
+    StoreObject *o = g_new0(StoreObject, 1);
+    o->calendar = sqlite3_column_int64(st, 0);
+    o->href = sq_col_dup(st, 1);
+    o->etag = sq_col_dup(st, 2);
+    o->ical = sq_col_dup(st, 3);
+    g_ptr_array_add(out, o);
+  }
+  return rc < 0 ? NULL : g_steal_pointer(&out);
+}
