@@ -600,15 +600,25 @@ static void bump(icalcomponent *comp, gint64 now) {
 static int is_occurrence(const Stored *st, gint64 rid) {
   if (!instant_ok(rid))
     return 0;
+  /* The master's own occurrences (EXDATEs applied), without the overrides,
+   * which move occurrences elsewhere: an occurrence not overridden starts
+   * at its recurrence id. */
+  g_autoptr(GPtrArray) none = g_ptr_array_new();
+  Series master_only = {st->s->uid, st->s->source, st->s->master, none};
   g_autoptr(GArray) occ = g_array_new(FALSE, FALSE, sizeof(Occurrence));
   g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func((GDestroyNotify)diagnostic_free);
-  series_expand(st->s, rid, rid + 1, st->local, NULL, occ, diags);
-  for (guint i = 0; i < occ->len; i++) {
-    const Occurrence *o = &g_array_index(occ, Occurrence, i);
-    if (o->recurrence_id == rid)
-      return o->appt == st->s->master ? 1 : -1;
+  series_expand(&master_only, rid, rid + 1, st->local, NULL, occ, diags);
+  gboolean found = FALSE;
+  for (guint i = 0; i < occ->len && !found; i++)
+    found = g_array_index(occ, Occurrence, i).recurrence_id == rid;
+  if (!found)
+    return 0;
+  for (guint i = 0; i < st->s->overrides->len; i++) {
+    const Appointment *o = g_ptr_array_index(st->s->overrides, i);
+    if (o->this_and_future && timeref_instant(&o->recurrence_id, st->local) <= rid)
+      return -1;
   }
-  return 0;
+  return 1;
 }
 
 /* The component to change.  *comp is the libical component and *appt its

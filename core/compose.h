@@ -100,8 +100,8 @@ char *compose_event(const ComposeEvent *ev, char **error) G_GNUC_WARN_UNUSED_RES
  * (Occurrence.recurrence_id from series_expand()).
  * That is an existing override when one has this RECURRENCE-ID; otherwise,
  * when the master recurs and has an occurrence with this recurrence id
- * (checked by expanding the series: an EXDATE'd instant or one off the rule
- * is refused), a new override is ADDED: a copy of the master (properties
+ * (checked by expanding the series: an EXDATE'd instant, one off the rule,
+ * and one a RANGE=THISANDFUTURE override governs are refused), a new override is ADDED: a copy of the master (properties
  * and alarms) without RRULE, RDATE, EXRULE and EXDATE, with RECURRENCE-ID =
  * the occurrence's original start written like the master's DTSTART (the
  * same TZID, or UTC, floating or DATE), its DTSTART at that start and its

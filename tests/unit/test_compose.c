@@ -819,6 +819,12 @@ static const MoveFaultRow move_fault_rows[] = {
     {"excluded-occurrence", SERIES, NULL, "2026-03-23T09:00:00Z", "no occurrence"},
     {"off-the-rule", SERIES, NULL, "2026-03-03T09:00:00Z", "no occurrence"},
     {"after-the-last", SERIES, NULL, "2026-06-01T08:00:00Z", "no occurrence"},
+    {"after-this-and-future",
+     "BEGIN:VEVENT\nUID:t\nDTSTAMP:20260201T000000Z\nDTSTART;TZID=Europe/London:20260302T090000\n"
+     "RRULE:FREQ=WEEKLY;COUNT=10\nEND:VEVENT\n"
+     "BEGIN:VEVENT\nUID:t\nDTSTAMP:20260201T000000Z\nRECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/London:"
+     "20260316T090000\nDTSTART;TZID=Europe/London:20260316T100000\nEND:VEVENT\n",
+     NULL, "2026-03-30T08:00:00Z", "this-and-future"},
     {"single-with-rid",
      "BEGIN:VEVENT\nUID:s\nDTSTAMP:20260201T000000Z\nDTSTART:20260310T140000Z\nEND:VEVENT\n", NULL,
      "2026-03-10T14:00:00Z", "does not repeat"},
