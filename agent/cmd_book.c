@@ -459,7 +459,7 @@ static int cmd_book_run(Book *b, BookArgs *a) {
 
   const char *owner_name = NULL;
   const char *owner = confirmations_sender(b->cfg, check_config_owners(&b->c.cfg), &owner_name);
-  if (a->attendees && !owner) {
+  if ((a->attendees || a->rooms) && !owner) {
     fprintf(stderr, "diaryd: book with attendees needs your address as the organiser: set from in the [mail] "
                     "section (or owner in [check])\n");
     return EXIT_USAGE;
@@ -669,8 +669,10 @@ static int change_run(Book *b, const char *uid, ChangeArgs *a, gboolean cancel) 
       cli_say(stderr, "--start: %s", why);
       return EXIT_USAGE;
     }
-    g_autofree char *ical = cancel ? compose_cancel(f.obj->ical, rid, a->reason, b->s.now, b->s.zones, &why)
-                                   : compose_move(f.obj->ical, rid, start, duration, b->s.now, b->s.zones, &why);
+    /* Dates and floating times are read in the owner's zone, as the diary reads them. */
+    g_autofree char *ical =
+        cancel ? compose_cancel_local(f.obj->ical, rid, a->reason, b->s.now, b->s.zones, b->s.tz, &why)
+               : compose_move_local(f.obj->ical, rid, start, duration, b->s.now, b->s.zones, b->s.tz, &why);
     if (!ical) {
       found_clear(&f);
       cli_say(stderr, "%s", why);

@@ -541,6 +541,10 @@ static void remove_all(icalcomponent *c, icalproperty_kind kind) {
 static gboolean place(icalcomponent *comp, const Appointment *appt, const TimeForm *form, gint64 start,
                       gint64 duration, char **error) {
   struct icaltimetype ts, te;
+  if (duration > local_max()) {
+    set_error(error, "the new length is out of range");
+    return FALSE;
+  }
   if (!form_time(form, start, &ts)) {
     set_error(error, "the new start time is out of range (years %d to %d)", YEAR_MIN, YEAR_MAX);
     return FALSE;
@@ -559,7 +563,7 @@ static gboolean place(icalcomponent *comp, const Appointment *appt, const TimeFo
     length = day_duration(days);
   } else {
     gint64 secs = keep ? appt->duration : duration;
-    if (secs > local_max() || !form_time(form, start + secs, &te)) {
+    if (!form_time(form, start + secs, &te)) {
       set_error(error, "the new end time is out of range (years %d to %d)", YEAR_MIN, YEAR_MAX);
       return FALSE;
     }

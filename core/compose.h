@@ -97,24 +97,25 @@ char *compose_event(const ComposeEvent *ev, char **error) G_GNUC_WARN_UNUSED_RES
  *
  * Which component: `recurrence_id` APPT_NO_TIME means the master; an
  * instant means the occurrence of a series that originally started then
- * (Occurrence.recurrence_id from series_expand()).
- * That is an existing override when one has this RECURRENCE-ID; otherwise,
- * when the master recurs and has an occurrence with this recurrence id
- * (checked by expanding the series: an EXDATE'd instant, one off the rule,
- * and one a RANGE=THISANDFUTURE override governs are refused), a new override is ADDED: a copy of the master (properties
- * and alarms) without RRULE, RDATE, EXRULE and EXDATE, with RECURRENCE-ID =
- * the occurrence's original start written like the master's DTSTART (the
- * same TZID, or UTC, floating or DATE), its DTSTART at that start and its
- * length the master's, and SEQUENCE = the master's + 1.  The master itself
- * is then untouched.
+ * (Occurrence.recurrence_id from series_expand()).  That is an existing
+ * override when one has this RECURRENCE-ID; otherwise, when the master
+ * recurs and has an occurrence with this recurrence id (checked by
+ * expanding the master: an EXDATE'd instant, one off the rule, and one a
+ * RANGE=THISANDFUTURE override governs are refused), a new override is
+ * ADDED: a copy of the master (properties and alarms) without RRULE,
+ * RDATE, EXRULE and EXDATE, with RECURRENCE-ID = the occurrence's original
+ * start written like the master's DTSTART (the same TZID, or UTC, floating
+ * or DATE), its DTSTART at that start, its length the master's, and
+ * SEQUENCE = the master's + 1.  The master itself is then untouched.
  *
  * Times are read as core/appointment reads them (appointments_parse with
  * `zones`).  Floating times and dates have no zone of their own: the
  * plain functions read them in UTC; the _local variants read them in
  * `local` (NULL = UTC), as series_expand() does, so that a recurrence id
- * the caller expanded in its own zone matches and a DATE is the right day.  The object is refused when it holds no VEVENT,
- * more than one UID, or when the component's DTSTART names a time zone
- * that cannot be resolved (its wall clock could not be written).
+ * the caller expanded in its own zone matches and a DATE is the right
+ * day.  The object is refused when it is not one VCALENDAR, holds no
+ * VEVENT or more than one UID, or when the component's DTSTART names a
+ * time zone that cannot be resolved (its wall clock could not be written).
  *
  * Every changed component gets SEQUENCE + 1, DTSTAMP = LAST-MODIFIED =
  * `now`.  A VTIMEZONE the object lacks for a TZID it uses is added from the
@@ -123,9 +124,9 @@ char *compose_event(const ComposeEvent *ev, char **error) G_GNUC_WARN_UNUSED_RES
 /* Moves one component: DTSTART = new_start written in the component's own
  * form (a TZID stays the same TZID with the wall clock in that zone, UTC
  * stays UTC, floating stays floating (the wall clock in `local`), a DATE
- * becomes the date new_start falls on in `local`).  The end: `duration` >= 0 sets the new
- * length (a DATE component lasts ceil(duration / 1 day) days, at least
- * one); `duration` < 0 keeps the component's length (exact seconds, or
+ * becomes the date new_start falls on in `local`).  The end: `duration`
+ * >= 0 sets the new length (a DATE component lasts ceil(duration / 1 day)
+ * days, at least one); `duration` < 0 keeps the component's length (exact seconds, or
  * whole days for a DATE).  An existing DURATION property stays a DURATION
  * (kept as is when the length is kept); otherwise DTEND is written in
  * DTSTART's form (a DTEND in another zone is rewritten into DTSTART's,

@@ -245,7 +245,8 @@ static void run_zone_row(gconstpointer data) {
     if (!utc)
       EXPECT(m->start.zone && !strcmp(zone_name(m->start.zone), row->zone), "zone %s",
              m->start.zone ? zone_name(m->start.zone) : "none");
-    EXPECT(timeref_instant(&m->start, NULL) == ev.start, "start instant %" G_GINT64_FORMAT, timeref_instant(&m->start, NULL));
+    EXPECT(timeref_instant(&m->start, NULL) == ev.start, "start instant %" G_GINT64_FORMAT,
+           timeref_instant(&m->start, NULL));
     EXPECT(m->duration == row->duration, "duration %" G_GINT64_FORMAT, m->duration);
   }
 
@@ -617,6 +618,19 @@ static void test_move_single(void) {
              has_line(twice, "DTEND;TZID=Europe/London:20260408T093000") && has_line(twice, "SEQUENCE:2"),
          "second move:\n%s", twice);
 
+  /* Out of range: refused, never wrapped. */
+  static const struct {
+    gint64 start, duration;
+    const char *word;
+  } far[] = {{0, G_MAXINT64, "length"}, {G_MAXINT64, -1, "start"}, {G_MININT64 + 1, 60, "start"},
+             {253402300799 - 2 * 86400, 2 * 86400, "end"}};
+  for (gsize i = 0; i < G_N_ELEMENTS(far); i++) {
+    g_autofree char *error = NULL;
+    g_autofree char *out = compose_move(stored, APPT_NO_TIME, far[i].start, far[i].duration, test_instant(LATER),
+                                        zones, &error);
+    EXPECT(out == NULL && error && strstr(error, far[i].word), "row %zu: %s", i, error ? error : "accepted");
+  }
+
   /* UTC stays UTC. */
   g_autofree char *utc = stored_single(zones, "UTC");
   g_autofree char *utc_moved = move_ok(utc, APPT_NO_TIME, "2026-04-07T13:00:00Z", -1, zones);
@@ -965,11 +979,12 @@ static void test_cancel_all_day_local(void) {
 /* ---- 7. UIDs -------------------------------------------------------------------------------------- */
 
 static void test_uid(void) {
-  const guint8 bytes[16] = {0x00, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xff, 0x10, 0x20, 0x30, 0x40, 0x50, 0x6a};
+  const guint8 bytes[16] = {0x00, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+                            0xef, 0xff, 0x10, 0x20, 0x30, 0x40, 0x50, 0x6a};
   static const struct {
     const char *domain, *want;
   } rows[] = {
-      {"example.com", "00012345678" "9abcdefff102030405" "06a@example.com"},
+      {"example.com", "000123456789abcdefff10203040506a@example.com"},
       {"Mail.Example.ORG", "000123456789abcdefff10203040506a@mail.example.org"},
       {NULL, "000123456789abcdefff10203040506a@diaryd.invalid"},
       {"", "000123456789abcdefff10203040506a@diaryd.invalid"},
