@@ -37,6 +37,8 @@ static gboolean iso_duration(const char *s, gint64 *out) {
     if (!mult)
       return FALSE;
     total += (gint64)n * mult;
+    if (total > MAX_DURATION) /* now, before a long text can overflow the sum */
+      return FALSE;
     any = TRUE;
     p = end + 1;
   }
@@ -103,6 +105,8 @@ gboolean when_parse_duration(const char *text, gint64 *seconds) {
     if (ulen == 0 && *end) /* "90 30" is not a duration */
       return FALSE;
     total += (gint64)(n * (double)mult + 0.5);
+    if (total > MAX_DURATION) /* now, before a long text can overflow the sum */
+      return FALSE;
     any = TRUE;
     p = end;
   }
@@ -471,7 +475,7 @@ static gboolean parse_clock(const char *w, const char *next, gboolean iso, const
   }
   const char *p = w;
   int nh = 0, h = 0, m = 0, s = 0;
-  while (g_ascii_isdigit(p[nh]) && nh < 3)
+  while (nh < 3 && g_ascii_isdigit(p[nh]))
     h = h * 10 + (p[nh++] - '0');
   if (nh == 0 || nh > 2 || (iso && nh != 2))
     return FALSE;
