@@ -3,11 +3,13 @@
 # runs each for SECONDS (default 30): fuzz_ical from tests/fuzz/corpus-work,
 # fuzz_davxml from the seeds in tests/fuzz/seeds-davxml, fuzz_calobj from the
 # seeds in tests/fuzz/seeds-calobj, fuzz_message from a few seeds written
-# below (fields separated by NUL bytes, see tests/fuzz/fuzz_message.c).
+# below (fields separated by NUL bytes, see tests/fuzz/fuzz_message.c), and
+# fuzz_compose (rewrites for reschedule and cancel, and typed times) from the
+# sample diary.
 set -eu
 seconds=${1:-30}
 out=build-fuzz
-mkdir -p "$out" tests/fuzz/corpus-work "$out/corpus-davxml" "$out/corpus-calobj" "$out/corpus-message"
+mkdir -p "$out" tests/fuzz/corpus-work "$out/corpus-davxml" "$out/corpus-calobj" "$out/corpus-message" "$out/corpus-compose"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -std=c11"
 inc="-Icore -Itests/unit $(pkg-config --cflags glib-2.0 libical libxml-2.0)"
 libs="$(pkg-config --libs glib-2.0 libical libxml-2.0) -lm"
@@ -19,6 +21,8 @@ clang $flags $inc -o "$out/fuzz_davxml" tests/fuzz/fuzz_davxml.c core/*.c $libs
 clang $flags $inc -o "$out/fuzz_calobj" tests/fuzz/fuzz_calobj.c core/*.c $libs
 # shellcheck disable=SC2086
 clang $flags $inc -o "$out/fuzz_message" tests/fuzz/fuzz_message.c core/*.c $libs
+# shellcheck disable=SC2086
+clang $flags $inc -o "$out/fuzz_compose" tests/fuzz/fuzz_compose.c tests/unit/testutil.c core/*.c $libs
 cp tests/data/sample-diary/*.ics tests/fuzz/corpus-work/ 2>/dev/null || true
 "$out/fuzz_ical" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 tests/fuzz/corpus-work
 # New inputs go to the first directory (under build-fuzz/); the seeds stay as written.
@@ -32,3 +36,7 @@ printf '\077Sam Carter\000Eve\r\nBcc: evil@x.com\000R\303\251union caf\303\251 \
 printf '\000\000\000\000see https://example.com/?a=1&b=2.\000\000\000\000a@b\000\000Subject: x\n\n{nope}\n' \
   >"$out/corpus-message/seed-bad"
 "$out/fuzz_message" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$out/corpus-message"
+# Seeds: the sample diary's objects, and times as people type them.
+cp tests/data/sample-diary/*.ics "$out/corpus-compose/" 2>/dev/null || true
+printf 'tomorrow 10:00' >"$out/corpus-compose/seed-when"
+"$out/fuzz_compose" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$out/corpus-compose"
