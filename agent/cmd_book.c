@@ -40,6 +40,10 @@
 #include "store.h"
 #include "when.h"
 
+/* After a write that clashes with a later booking: how long its booker is
+ * given to remove it (rounds × wait). */
+#define SETTLE_ROUNDS 4
+#define SETTLE_WAIT_MS 1000
 /* How far from the asked time alternatives are looked for. */
 #define ALTERNATIVES_BEFORE (7 * 86400)
 #define ALTERNATIVES_AFTER (21 * 86400)
@@ -224,10 +228,19 @@ static GPtrArray *findings_for(Book *b, const Diary *diary, const char *uid, gin
   return mine;
 }
 
-static guint errors_in(GPtrArray *findings) {
+/* What stops a booking: every error, and the rules a diary manager keeps
+ * when booking even where the checks only warn about what is already
+ * there (buffer and travel time, working hours and breaks, the daily limit,
+ * notice).  Missing details only warn. */
+static gboolean blocks(const Finding *f) {
+  return f->severity == SEVERITY_ERROR || f->check == CHECK_BUFFER || f->check == CHECK_HOURS ||
+         f->check == CHECK_WORKLOAD || f->check == CHECK_NOTICE;
+}
+
+static guint blocking_in(GPtrArray *findings) {
   guint n = 0;
   for (guint i = 0; i < findings->len; i++)
-    n += ((Finding *)g_ptr_array_index(findings, i))->severity == SEVERITY_ERROR;
+    n += blocks(g_ptr_array_index(findings, i));
   return n;
 }
 
@@ -267,11 +280,11 @@ static void say_refusal(Book *b, const char *what, GPtrArray *findings, GArray *
     return;
   }
   if (findings->len)
-    g_string_append_printf(o, "Not %s: the slot breaks %s:\n", what, errors_in(findings) == 1 ? "a rule" : "rules");
+    g_string_append_printf(o, "Not %s: the slot breaks %s:\n", what, blocking_in(findings) == 1 ? "a rule" : "rules");
   ReportOptions ropts = {b->s.tz, 0, 0, FALSE, NULL, NULL};
   for (guint i = 0; i < findings->len; i++) {
     const Finding *f = g_ptr_array_index(findings, i);
-    if (f->severity != SEVERITY_ERROR)
+    if (!blocks(f))
       continue;
     report_append_finding_text(o, &ropts, f, 2);
     g_string_append_printf(o, "    rule: %s\n", f->rule);
@@ -377,43 +390,80 @@ static char *href_for(const StoreCalendar *cal, const char *uid) {
 
 static gboolean is_google(const char *url) { return strstr(url, "googleusercontent.com/") != NULL; }
 
-/* Step 4: after the write, look again.  TRUE when the booking stands (or the
- * clash is with a booking made after ours, which its booker removes). */
-static gboolean still_stands(Book *b, const char *uid, gint64 created, gint64 start, gint64 end, GHashTable *seen,
-                             const Target *t) {
-  g_autofree char *err = NULL;
-  g_autofree char *label = g_strdup_printf("%s/%s", t->cal->account, t->cal->name);
-  const char *args[] = {"sync", label, NULL};
-  if (!run_child(b, args, &err)) {
-    cli_say(stderr, "written, but the calendar could not be read back to check it: %s", err);
-    return TRUE;
-  }
-  if (look(b, "after the write") != 0)
-    return TRUE;
+/* The clashing appointments that were not in the diary when we checked:
+ * bookings made by someone else meanwhile (uid → CREATED). */
+static GHashTable *newcomers(Book *b, const char *uid, gint64 start, gint64 end, GHashTable *seen) {
+  GHashTable *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(Diary) diary = diary_around(b, start, end);
   g_autoptr(GPtrArray) findings = findings_for(b, diary, uid, start, end);
   for (guint i = 0; i < findings->len; i++) {
     const Finding *f = g_ptr_array_index(findings, i);
-    if (f->severity != SEVERITY_ERROR)
+    if (!blocks(f))
       continue;
     for (guint k = 0; k < f->occurrences->len; k++) {
       const FindingOcc *o = g_ptr_array_index(f->occurrences, k);
-      if (!strcmp(o->uid, uid) || g_hash_table_contains(seen, o->uid))
+      if (!strcmp(o->uid, uid) || g_hash_table_contains(seen, o->uid) || g_hash_table_contains(out, o->uid))
         continue;
-      /* Booked by someone else since we looked: the later one goes. */
-      gint64 theirs = G_MAXINT64;
+      gint64 created = G_MININT64;
       for (guint n = 0; n < diary_n_occurrences(diary); n++) {
         const Occurrence *occ = diary_occurrence(diary, n);
         if (!strcmp(occ->series->uid, o->uid)) {
-          theirs = appointment_created(occ->appt);
+          created = appointment_created(occ->appt);
           break;
         }
       }
-      if (theirs < created || (theirs == created && strcmp(o->uid, uid) < 0))
-        return FALSE;
+      g_hash_table_insert(out, g_strdup(o->uid), g_memdup2(&created, sizeof created));
     }
   }
-  return TRUE;
+  return out;
+}
+
+/* Reads the calendar back (a sync of it) and the diary: FALSE when that failed. */
+static gboolean read_back(Book *b, const Target *t) {
+  g_autofree char *err = NULL;
+  g_autofree char *label = g_strdup_printf("%s/%s", t->cal->account, t->cal->name);
+  const char *args[] = {"sync", label, NULL};
+  gboolean no_sync = b->no_sync;
+  b->no_sync = TRUE; /* the one calendar is enough */
+  gboolean ok = run_child(b, args, &err) && look(b, "after the write") == 0;
+  b->no_sync = no_sync;
+  if (!ok)
+    cli_say(stderr, "written, but the calendar could not be read back to check it%s%s", err ? ": " : "",
+            err ? err : "");
+  return ok;
+}
+
+/* Step 4: after the write, look again.  TRUE when the booking stands.
+ *
+ * A clash with a booking that was not there when we checked means two
+ * bookers took the same slot.  The one who wrote second always sees it.
+ * The rule: a newcomer booked earlier than ours (CREATED, stamped just
+ * before the write; then UID) wins and ours goes.  A newcomer booked later
+ * is its booker's to remove: we wait a little for that, and if it stays
+ * (its booker finished before ours was there, or it is not diaryd), ours
+ * goes too.  So at most one survives, whatever the order of the writes. */
+static gboolean still_stands(Book *b, const char *uid, gint64 created, gint64 start, gint64 end, GHashTable *seen,
+                             const Target *t) {
+  for (int round = 0; round <= SETTLE_ROUNDS; round++) {
+    if (round)
+      g_usleep(SETTLE_WAIT_MS * 1000);
+    if (!read_back(b, t))
+      return TRUE;
+    g_autoptr(GHashTable) others = newcomers(b, uid, start, end, seen);
+    if (!g_hash_table_size(others))
+      return TRUE;
+    GHashTableIter it;
+    gpointer key, value;
+    gboolean later_only = TRUE;
+    g_hash_table_iter_init(&it, others);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+      gint64 theirs = *(gint64 *)value;
+      later_only &= theirs > created || (theirs == created && strcmp(key, uid) > 0);
+    }
+    if (!later_only)
+      return FALSE;
+  }
+  return FALSE;
 }
 
 static int cmd_book_run(Book *b, BookArgs *a) {
@@ -449,6 +499,10 @@ static int cmd_book_run(Book *b, BookArgs *a) {
   g_autofree char *why = NULL;
   if (!when_parse_start(a->start, b->s.now, b->s.tz, &start, &why)) {
     cli_say(stderr, "--start: %s", why);
+    return EXIT_USAGE;
+  }
+  if (start < b->s.now && !b->force) {
+    cli_say(stderr, "--start: \"%s\" is in the past (--force books it all the same)", a->start);
     return EXIT_USAGE;
   }
   Target t = {0};
@@ -496,7 +550,7 @@ static int cmd_book_run(Book *b, BookArgs *a) {
   slots = alternatives(b, diary, start, duration, a->location, (const char *const *)a->resources, NULL);
   diary_add(diary, g_ptr_array_steal_index(parsed, 0), NULL);
   g_autoptr(GPtrArray) findings = findings_for(b, diary, uid, start, start + duration);
-  if (errors_in(findings) && !b->force) {
+  if (blocking_in(findings) && !b->force) {
     say_refusal(b, "booked", findings, slots);
     return EXIT_FINDINGS;
   }
@@ -522,12 +576,20 @@ static int cmd_book_run(Book *b, BookArgs *a) {
       return EXIT_FAILED;
     }
   }
+  /* CREATED is the moment of the write: what settles two bookers. */
+  ev.now = g_get_real_time() / G_USEC_PER_SEC;
+  g_free(ical);
+  ical = compose_event(&ev, &why);
+  if (!ical) {
+    cli_say(stderr, "%s", why);
+    return EXIT_FAILED;
+  }
   g_autofree char *etag = NULL;
   if (!caldav_put(client, href, ical, NULL, &etag, &error)) {
     cli_say(stderr, "the booking was not written: %s", error->message);
     return EXIT_FAILED;
   }
-  if (!still_stands(b, uid, b->s.now, start, start + duration, seen, &t)) {
+  if (!still_stands(b, uid, ev.now, start, start + duration, seen, &t)) {
     /* Someone booked the slot a moment before us: ours goes again. */
     g_autoptr(GError) del = NULL;
     if (!caldav_delete(client, href, etag, &del))
@@ -536,7 +598,7 @@ static int cmd_book_run(Book *b, BookArgs *a) {
     g_autoptr(GArray) fresh = alternatives(b, now_diary, start, duration, a->location,
                                            (const char *const *)a->resources, NULL);
     g_autoptr(GPtrArray) clash = g_ptr_array_new_with_free_func((GDestroyNotify)finding_free);
-    fprintf(stderr, "diaryd: someone else booked the slot a moment before you: your booking was removed again\n");
+    fprintf(stderr, "diaryd: someone else booked the same slot at the same moment: your booking was removed again\n");
     say_refusal(b, "booked", clash, fresh);
     return EXIT_FINDINGS;
   }
@@ -653,6 +715,8 @@ static int change_run(Book *b, const char *uid, ChangeArgs *a, gboolean cancel) 
     return EXIT_USAGE;
   }
   for (int attempt = 0;; attempt++) {
+    if (attempt)
+      b->no_sync = FALSE; /* after a 412 the server is read whatever --no-sync said */
     int rc = look(b, cancel ? "cancel" : "reschedule");
     if (rc)
       return rc;
@@ -667,6 +731,11 @@ static int change_run(Book *b, const char *uid, ChangeArgs *a, gboolean cancel) 
     if (!cancel && !when_parse_start(a->start, b->s.now, b->s.tz, &start, &why)) {
       found_clear(&f);
       cli_say(stderr, "--start: %s", why);
+      return EXIT_USAGE;
+    }
+    if (!cancel && start < b->s.now && !b->force) {
+      found_clear(&f);
+      cli_say(stderr, "--start: \"%s\" is in the past (--force moves it there all the same)", a->start);
       return EXIT_USAGE;
     }
     /* Dates and floating times are read in the owner's zone, as the diary reads them. */
@@ -701,7 +770,7 @@ static int change_run(Book *b, const char *uid, ChangeArgs *a, gboolean cancel) 
         g_ptr_array_unref(findings);
         findings = findings_for(b, diary, uid, start, start + duration);
       }
-      if (errors_in(findings) && !b->force) {
+      if (blocking_in(findings) && !b->force) {
         say_refusal(b, "moved", findings, slots);
         found_clear(&f);
         return EXIT_FINDINGS;
