@@ -594,6 +594,25 @@ static gboolean read_auth(Loader *l, const Section *s, AccountAuth *out, gboolea
 
 static const char *const OAUTH_KEYS[] = {"client_id", "client_secret", "scope", "auth_url", "token_url", NULL};
 
+/* username, password_command and password, the way accounts and [mail]
+ * take them: a password only from a private file, never with a command. */
+static void load_login(Loader *l, const Section *s, char **username, char ***password_command, char **password,
+                       gboolean *bad) {
+  *username = get(l, s, "username", bad);
+  *password_command = split_command(l, s, "password_command", bad);
+  *password = get_value(l, s, "password", FALSE, FALSE, bad);
+  int password_line = section_key_line(s, "password");
+  if (*password && !l->private_file) {
+    problem(l, password_line, "%s contains a password and is readable by others: chmod 600 %s", l->cfg->path,
+            l->cfg->path);
+    *bad = TRUE;
+  }
+  if (password_line && section_key_line(s, "password_command")) {
+    problem(l, password_line, "password and password_command are both set: keep one");
+    *bad = TRUE;
+  }
+}
+
 /* The keys that go with a's auth: a username and a secret for basic and
  * digest, the OAuth client for oauth2, nothing for none. */
 static void check_auth_keys(Loader *l, const Section *s, Account *a, gboolean *bad) {
@@ -670,19 +689,7 @@ static void load_account(Loader *l, const Section *s, const char *name) {
     problem(l, s->line, "[account %s] has no url (example: url = https://cloud.example.com/)", name);
     bad = TRUE;
   }
-  a->username = get(l, s, "username", &bad);
-  a->password_command = split_command(l, s, "password_command", &bad);
-  a->password = get_value(l, s, "password", FALSE, FALSE, &bad);
-  int password_line = section_key_line(s, "password");
-  if (a->password && !l->private_file) {
-    problem(l, password_line, "%s contains a password and is readable by others: chmod 600 %s", l->cfg->path,
-            l->cfg->path);
-    bad = TRUE;
-  }
-  if (password_line && section_key_line(s, "password_command")) {
-    problem(l, password_line, "password and password_command are both set: keep one");
-    bad = TRUE;
-  }
+  load_login(l, s, &a->username, &a->password_command, &a->password, &bad);
 
   AccountAuth auth;
   if (read_auth(l, s, &auth, &bad)) {
@@ -1278,19 +1285,7 @@ static void load_mail(Loader *l, const Section *s) {
     bad = TRUE;
     g_clear_pointer(&m->url, g_free);
   }
-  m->username = get(l, s, "username", &bad);
-  m->password_command = split_command(l, s, "password_command", &bad);
-  m->password = get_value(l, s, "password", FALSE, FALSE, &bad);
-  int password_line = section_key_line(s, "password");
-  if (m->password && !l->private_file) {
-    problem(l, password_line, "%s contains a password and is readable by others: chmod 600 %s", l->cfg->path,
-            l->cfg->path);
-    bad = TRUE;
-  }
-  if (password_line && section_key_line(s, "password_command")) {
-    problem(l, password_line, "password and password_command are both set: keep one");
-    bad = TRUE;
-  }
+  load_login(l, s, &m->username, &m->password_command, &m->password, &bad);
   int auth = mail_choice(l, s, "auth", MAIL_AUTH_NAMES, &bad);
   if (auth >= 0) {
     m->auth = (MailAuth)auth;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "appointment.h"
+#include "icaltz.h"
 #include "message.h"
 
 /* Times are written with four-digit years. */
@@ -126,21 +127,6 @@ static char *zone_tzid(Zone *zone) {
   if (n && !strncmp(name, own, n) && name[n] == '#')
     return g_strdup(own);
   return g_strdup(name);
-}
-
-/* A copy of a zone's VTIMEZONE with its TZID renamed to `tzid`, or NULL
- * when the zone has no definition. */
-static icalcomponent *vtimezone_copy(icaltimezone *itz, const char *tzid) {
-  icalcomponent *def = itz ? icaltimezone_get_component(itz) : NULL;
-  if (!def)
-    return NULL;
-  icalcomponent *copy = icalcomponent_new_clone(def);
-  icalproperty *p = icalcomponent_get_first_property(copy, ICAL_TZID_PROPERTY);
-  if (p)
-    icalproperty_set_tzid(p, tzid);
-  else
-    icalcomponent_add_property(copy, icalproperty_new_tzid(tzid));
-  return copy;
 }
 
 /* ---- compose_event ------------------------------------------------------------------------------ */
@@ -326,7 +312,7 @@ char *compose_event(const ComposeEvent *ev, char **error) {
   icalcomponent_add_property(cal, icalproperty_new_prodid(COMPOSE_PRODID));
   icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
   if (tzid)
-    icalcomponent_add_component(cal, vtimezone_copy(zone_ical(ev->zone), tzid));
+    icalcomponent_add_component(cal, icaltz_copy(zone_ical(ev->zone), tzid));
 
   icalcomponent *vev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
   icalcomponent_add_property(vev, icalproperty_new_uid(ev->uid));
@@ -697,38 +683,17 @@ static gboolean find_target(const Stored *st, gint64 rid, icalcomponent **comp, 
   return TRUE;
 }
 
-static void collect_tzids(icalcomponent *c, GPtrArray *tzids) {
-  for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
-       p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
-    icalparameter *tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
-    const char *id = tz ? icalparameter_get_tzid(tz) : NULL;
-    if (id && *id && !g_ptr_array_find_with_equal_func(tzids, id, g_str_equal, NULL))
-      g_ptr_array_add(tzids, (gpointer)id);
-  }
-}
-
-static gboolean has_vtimezone(icalcomponent *root, const char *tzid) {
-  for (icalcomponent *tz = icalcomponent_get_first_component(root, ICAL_VTIMEZONE_COMPONENT); tz;
-       tz = icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT)) {
-    icalproperty *p = icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY);
-    if (p && !g_strcmp0(icalproperty_get_tzid(p), tzid))
-      return TRUE;
-  }
-  return FALSE;
-}
-
 /* Adds the database's VTIMEZONE for each TZID the events use that the
  * object lacks, before the other components (where clients expect them). */
 static void add_missing_vtimezones(icalcomponent *root, Zones *zones) {
   g_autoptr(GPtrArray) tzids = g_ptr_array_new();
   for (icalcomponent *c = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); c;
        c = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT))
-    collect_tzids(c, tzids);
+    icaltz_collect_tzids(c, tzids);
   g_autoptr(GPtrArray) add = g_ptr_array_new();
   for (guint i = 0; i < tzids->len; i++) {
     const char *tzid = g_ptr_array_index(tzids, i);
-    Zone *z = has_vtimezone(root, tzid) ? NULL : zones_lookup_exact(zones, tzid);
-    icalcomponent *tz = z && !is_utc_zone(z) ? vtimezone_copy(zone_ical(z), tzid) : NULL;
+    icalcomponent *tz = icaltz_find(root, tzid) ? NULL : icaltz_from_database(zones, tzid);
     if (tz)
       g_ptr_array_add(add, tz);
   }

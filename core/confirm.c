@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "icaltz.h"
 #include "message.h"
 
 /* How far ahead an occurrence is looked for to tell whether a series is
@@ -118,42 +119,11 @@ static gint64 component_rid(icalcomponent *root, icalcomponent *c, Zones *zones,
 
 /* ---- the snapshot ------------------------------------------------------------------ */
 
-static void collect_tzids(icalcomponent *c, GPtrArray *tzids) {
-  for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
-       p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
-    icalparameter *tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
-    const char *id = tz ? icalparameter_get_tzid(tz) : NULL;
-    if (id && *id && !g_ptr_array_find_with_equal_func(tzids, id, g_str_equal, NULL))
-      g_ptr_array_add(tzids, (gpointer)id);
-  }
-}
-
-static icalcomponent *find_vtimezone(icalcomponent *root, const char *tzid) {
-  for (icalcomponent *tz = icalcomponent_get_first_component(root, ICAL_VTIMEZONE_COMPONENT); tz;
-       tz = icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT)) {
-    icalproperty *p = icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY);
-    if (p && !g_strcmp0(icalproperty_get_tzid(p), tzid))
-      return tz;
-  }
-  return NULL;
-}
-
 /* A VTIMEZONE for `tzid`: the object's own, else the zone database's under
  * the same TZID, else none (the recipient's client then reads the name). */
 static icalcomponent *vtimezone_for(icalcomponent *root, const char *tzid, Zones *zones) {
-  icalcomponent *own = find_vtimezone(root, tzid);
-  if (own)
-    return icalcomponent_new_clone(own);
-  Zone *z = zones_lookup_exact(zones, tzid);
-  icaltimezone *itz = z ? zone_ical(z) : NULL;
-  icalcomponent *def = itz ? icaltimezone_get_component(itz) : NULL;
-  if (!def || itz == icaltimezone_get_utc_timezone())
-    return NULL;
-  icalcomponent *copy = icalcomponent_new_clone(def);
-  icalproperty *p = icalcomponent_get_first_property(copy, ICAL_TZID_PROPERTY);
-  if (p)
-    icalproperty_set_tzid(p, tzid);
-  return copy;
+  icalcomponent *own = icaltz_find(root, tzid);
+  return own ? icalcomponent_new_clone(own) : icaltz_from_database(zones, tzid);
 }
 
 /* The owner's own state does not travel: alarms, Thunderbird's snoozes and
@@ -184,7 +154,7 @@ static char *snapshot_of(icalcomponent *root, GPtrArray *events, Zones *zones) {
   icalcomponent_add_property(cal, icalproperty_new_prodid("-//diaryd//confirmations//EN"));
   g_autoptr(GPtrArray) tzids = g_ptr_array_new();
   for (guint i = 0; i < events->len; i++)
-    collect_tzids(g_ptr_array_index(events, i), tzids);
+    icaltz_collect_tzids(g_ptr_array_index(events, i), tzids);
   for (guint i = 0; i < tzids->len; i++) {
     icalcomponent *tz = vtimezone_for(root, g_ptr_array_index(tzids, i), zones);
     if (tz)
