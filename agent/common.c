@@ -254,3 +254,21 @@ void common_flush(GString *out, gpointer data) {
   g_string_truncate(out, 0);
 }
 
+gboolean common_keep_calendar(Setup *s, const char *calendar) {
+  gboolean with_account = strchr(calendar, '/') != NULL;
+  for (guint i = 0; i < s->series->len; i++) {
+    const Series *series = g_ptr_array_index(s->series, i);
+    const char *src = series->source ? series->source : "";
+    const char *first = strchr(src, '/');
+    const char *last = strrchr(src, '/');
+    gboolean keep = FALSE;
+    if (first && last && first != last && src[0] != '/') {
+      /* "ACCOUNT/NAME/OBJECT": the calendar is what lies before the object. */
+      g_autofree char *label = g_strndup(src, (gsize)(last - src));
+      keep = !strcmp(with_account ? label : label + (first - src) + 1, calendar);
+    }
+    if (!keep)
+      g_ptr_array_remove_index(s->series, i--);
+  }
+  return s->series->len > 0;
+}

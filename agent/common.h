@@ -57,6 +57,10 @@ char *common_default_folder(void);
 int common_setup(Common *c, char **paths, gint64 default_days, Setup *s);
 void common_setup_clear(Setup *s);
 
+/* Keeps only the series of one synced calendar ("NAME" or "ACCOUNT/NAME":
+ * their source is "ACCOUNT/NAME/OBJECT"); FALSE when none is left. */
+gboolean common_keep_calendar(Setup *s, const char *calendar);
+
 /* Moves the series read into a diary over [from, to). */
 Diary *common_build_diary(Common *c, Setup *s, gint64 from, gint64 to);
 

@@ -63,7 +63,7 @@ static int cmd_check(int argc, char **argv) {
 static int cmd_slots(int argc, char **argv) {
   Common c;
   common_init(&c);
-  g_autofree char *duration = NULL, *location = NULL;
+  g_autofree char *duration = NULL, *location = NULL, *calendar = NULL;
   g_auto(GStrv) resources = NULL;
   int limit = 0;
   const GOptionEntry entries[] = {
@@ -71,6 +71,9 @@ static int cmd_slots(int argc, char **argv) {
       {"location", 0, 0, G_OPTION_ARG_STRING, &location, "Where it takes place (for travel time and room bookings)", "PLACE"},
       {"resource", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resources, "A room or piece of equipment it needs (repeatable)", "NAME"},
       {"limit", 0, 0, G_OPTION_ARG_INT, &limit, "Show at most N slots", "N"},
+      {"calendar", 0, 0, G_OPTION_ARG_STRING, &calendar,
+       "Only this synced calendar's appointments count (NAME or ACCOUNT/NAME), e.g. one person's among several",
+       "NAME"},
       {NULL}};
   g_autoptr(GOptionContext) ctx =
       common_context("--duration DUR [PATH...]", "Free slots that pass every rule, 14 days from today by default.", &c,
@@ -85,9 +88,18 @@ static int cmd_slots(int argc, char **argv) {
     fprintf(stderr, "diaryd: --limit must be 0 or more\n");
     rc = EXIT_USAGE;
   }
+  if (rc == 0 && calendar && argc > 1) {
+    fprintf(stderr, "diaryd: --calendar chooses a synced calendar: give it without PATHs\n");
+    rc = EXIT_USAGE;
+  }
   Setup s = {0};
   if (rc == 0)
     rc = common_setup(&c, argv + 1, 14, &s);
+  if (rc == 0 && calendar && !common_keep_calendar(&s, calendar)) {
+    cli_say(stderr, "--calendar: no synced calendar \"%s\" has appointments in the window (diaryd status lists them)",
+            calendar);
+    rc = EXIT_USAGE;
+  }
   if (rc)
     return common_finish(&c, &s, rc);
   /* Neighbours just outside the window still need their buffers. */

@@ -376,6 +376,18 @@ assert str(master['SUMMARY']) == 'Check-up: J. Smith'"
   t "$P ...nothing was written on the server" unchanged b4
   t "$P ...and nothing was sent" test "$(smtpd_count)" = "$sent"
 
+  # ---- slots on one calendar ------------------------------------------------------------------------
+  run "$S-slots-clinic" slots --calendar Clinic --duration 30m --from "$D2" --to "$(date -d "$D2 + 1 day" +%F)" --json
+  run "$S-slots-rooms" slots --calendar Rooms --duration 30m --from "$D2" --to "$(date -d "$D2 + 1 day" +%F)" --json
+  t "$P slots --calendar Clinic: the Implant review's hour is not free" json "$TMP/$S-slots-clinic.out" "
+busy = (utc('$(rfc "$D2 11:00")'), utc('$(rfc "$D2 12:00")'))
+assert d['slots'], d
+assert not any(utc(x['start']) < busy[1] and utc(x['end']) > busy[0] for x in d['slots']), d['slots']"
+  t "$P slots --calendar Rooms: the Clinic's appointments do not count there" json "$TMP/$S-slots-rooms.out" "
+assert any(x['start'] == '$(rfc "$D2 11:00")' for x in d['slots']), [x['start'] for x in d['slots']]"
+  run "$S-slots-none" slots --calendar Nowhere --duration 30m
+  t "$P slots --calendar with an unknown calendar: exit 2" expect_rc "$S-slots-none" 2
+
   # ---- 5. reschedule --------------------------------------------------------------------------------
   sent=$(smtpd_count)
   run "$S-move" reschedule "$U1" --start "$D4 11:00" --json
