@@ -186,8 +186,11 @@ static int look(Book *b, const char *what) {
       return EXIT_FAILED;
     }
   }
-  if (b->setup_done)
+  if (b->setup_done) {
+    /* Read again (after a write or a 412): the settings are read again too. */
     common_setup_clear(&b->s);
+    check_config_clear(&b->c.cfg);
+  }
   b->c.allow_empty = TRUE;
   int rc = common_setup(&b->c, NULL, 1, &b->s);
   b->setup_done = TRUE;
