@@ -161,7 +161,7 @@ static const Command commands[] = {
     {"config", cmd_config, "config check: list every problem in the config file"},
     {"auth", cmd_auth, "authorise an OAuth2 account (Google) in the browser"},
     {"run", cmd_run_exec, "run the agent: sync, check after every change, alerts, reminders, daily reviews"},
-    {"refresh", cmd_refresh, "check the diary now and update the agent's alerts and reminders"},
+    {"refresh", cmd_refresh, "check the diary now and update the agent's alerts, reminders and confirmation emails"},
     {"book", cmd_book, "book an appointment where every rule allows it (else: why, and the nearest free slots)"},
     {"reschedule", cmd_reschedule, "move an appointment (or one occurrence), checked like book"},
     {"cancel", cmd_cancel, "cancel an appointment (or one occurrence); the attendees are told"},
