@@ -41,8 +41,9 @@
 #include "when.h"
 
 /* After a write that clashes with a later booking: how long its booker is
- * given to remove it (rounds × wait). */
-#define SETTLE_ROUNDS 4
+ * given to remove it (it does so as soon as it has read the calendar back,
+ * a second or two; a slow machine gets the rest), looking every second. */
+#define SETTLE_SECONDS 20
 #define SETTLE_WAIT_MS 1000
 /* How far from the asked time alternatives are looked for. */
 #define ALTERNATIVES_BEFORE (7 * 86400)
@@ -442,12 +443,13 @@ static gboolean read_back(Book *b, const Target *t) {
  * bookers took the same slot.  The one who wrote second always sees it.
  * The rule: a newcomer booked earlier than ours (CREATED, stamped just
  * before the write; then UID) wins and ours goes.  A newcomer booked later
- * is its booker's to remove: we wait a little for that, and if it stays
- * (its booker finished before ours was there, or it is not diaryd), ours
- * goes too.  So at most one survives, whatever the order of the writes. */
+ * is its booker's to remove: we wait for that (SETTLE_SECONDS at most),
+ * and if it stays (its booker finished before ours was there, or it is not
+ * diaryd), ours goes too.  So at most one survives, whatever the order of the writes. */
 static gboolean still_stands(Book *b, const char *uid, gint64 created, gint64 start, gint64 end, GHashTable *seen,
                              const Target *t) {
-  for (int round = 0; round <= SETTLE_ROUNDS; round++) {
+  gint64 deadline = g_get_monotonic_time() + (gint64)SETTLE_SECONDS * G_USEC_PER_SEC;
+  for (int round = 0; round == 0 || g_get_monotonic_time() < deadline; round++) {
     if (round)
       g_usleep(SETTLE_WAIT_MS * 1000);
     if (!read_back(b, t))
