@@ -41,10 +41,12 @@
 #include "when.h"
 
 /* After a write that clashes with a later booking: how long its booker is
- * given to remove it (it does so as soon as it has read the calendar back,
- * a second or two; a slow machine gets the rest), looking every second. */
-#define SETTLE_SECONDS 20
-#define SETTLE_WAIT_MS 1000
+ * given to remove it.  It does so as soon as it has read the calendar back,
+ * which takes it about as long as it took us: three times that, within
+ * these bounds, looking every half second. */
+#define SETTLE_MIN_S 3
+#define SETTLE_MAX_S 10
+#define SETTLE_WAIT_MS 500
 /* How far from the asked time alternatives are looked for. */
 #define ALTERNATIVES_BEFORE (7 * 86400)
 #define ALTERNATIVES_AFTER (21 * 86400)
@@ -271,16 +273,9 @@ static void say_refusal(Book *b, const char *what, GPtrArray *findings, GArray *
       g_string_append(o, i ? ", " : "");
       report_append_finding_json(o, g_ptr_array_index(findings, i));
     }
-    g_string_append(o, "], \"alternatives\": [");
-    for (guint i = 0; slots && i < slots->len; i++) {
-      const Slot *sl = &g_array_index(slots, Slot, i);
-      g_string_append(o, i ? ", {\"start\": " : "{\"start\": ");
-      report_append_json_instant(o, sl->start);
-      g_string_append(o, ", \"end\": ");
-      report_append_json_instant(o, sl->end);
-      g_string_append_c(o, '}');
-    }
-    g_string_append(o, "]}\n");
+    g_string_append(o, "], \"alternatives\": ");
+    report_append_slots_json(o, slots);
+    g_string_append(o, "}\n");
     return;
   }
   if (findings->len)
@@ -443,17 +438,22 @@ static gboolean read_back(Book *b, const Target *t) {
  * bookers took the same slot.  The one who wrote second always sees it.
  * The rule: a newcomer booked earlier than ours (CREATED, stamped just
  * before the write; then UID) wins and ours goes.  A newcomer booked later
- * is its booker's to remove: we wait for that (SETTLE_SECONDS at most),
- * and if it stays (its booker finished before ours was there, or it is not
+ * is its booker's to remove: we wait a little for that, and if it stays (its booker finished before ours was there, or it is not
  * diaryd), ours goes too.  So at most one survives, whatever the order of the writes. */
 static gboolean still_stands(Book *b, const char *uid, gint64 created, gint64 start, gint64 end, GHashTable *seen,
                              const Target *t) {
-  gint64 deadline = g_get_monotonic_time() + (gint64)SETTLE_SECONDS * G_USEC_PER_SEC;
+  gint64 deadline = 0;
   for (int round = 0; round == 0 || g_get_monotonic_time() < deadline; round++) {
     if (round)
       g_usleep(SETTLE_WAIT_MS * 1000);
+    gint64 began = g_get_monotonic_time();
     if (!read_back(b, t))
       return TRUE;
+    if (!round) {
+      gint64 took = g_get_monotonic_time() - began;
+      deadline = g_get_monotonic_time() +
+                 CLAMP(3 * took, (gint64)SETTLE_MIN_S * G_USEC_PER_SEC, (gint64)SETTLE_MAX_S * G_USEC_PER_SEC);
+    }
     g_autoptr(GHashTable) others = newcomers(b, uid, start, end, seen);
     if (!g_hash_table_size(others))
       return TRUE;

@@ -84,7 +84,7 @@ void report_append_window_json(GString *out, const ReportOptions *opts) {
   g_string_append_c(out, '}');
 }
 
-static void append_slots_json(GString *out, GArray *slots) {
+void report_append_slots_json(GString *out, GArray *slots) {
   g_string_append_c(out, '[');
   for (guint i = 0; slots && i < slots->len; i++) {
     const Slot *s = &g_array_index(slots, Slot, i);
@@ -148,7 +148,7 @@ void report_append_finding_json(GString *out, const Finding *f) {
     g_string_append(out, ", \"move_recurrence_id\": ");
     append_instant_or_null(out, f->move_recurrence_id);
     g_string_append(out, ", \"slots\": ");
-    append_slots_json(out, f->slots);
+    report_append_slots_json(out, f->slots);
     g_string_append_c(out, '}');
   }
   g_string_append_c(out, '}');
@@ -271,7 +271,7 @@ void report_slots_json(GString *out, const ReportOptions *opts, gint64 duration,
   g_string_append(out, "{\"window\": ");
   report_append_window_json(out, opts);
   g_string_append_printf(out, ", \"duration_seconds\": %" G_GINT64_FORMAT ",\n \"slots\": ", duration);
-  append_slots_json(out, slots);
+  report_append_slots_json(out, slots);
   g_string_append(out, "}\n");
 }
 

@@ -39,6 +39,8 @@ void report_append_date(GString *out, gint64 day);
 void report_append_clock(GString *out, Zone *tz, gint64 instant);
 /* A slot in `tz`: "Tue 8 Dec 15:30–16:15". */
 void report_append_slot(GString *out, Zone *tz, const Slot *slot);
+/* [{"start": "...Z", "end": "...Z"}, ...] (NULL: []). */
+void report_append_slots_json(GString *out, GArray *slots);
 /* "Monday 2 March 2026" and a line feed; bold with colour. */
 void report_append_day_heading(GString *out, const ReportOptions *opts, gint64 day);
 
