@@ -55,21 +55,6 @@ typedef struct {
   GHashTable *news;      /* set of uids */
 } Fx;
 
-static void rm_tree(const char *path) {
-  GDir *dir = g_dir_open(path, 0, NULL);
-  if (dir) {
-    const char *name;
-    while ((name = g_dir_read_name(dir))) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_tree(child);
-    }
-    g_dir_close(dir);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
 /* Writes and loads the config: `calendar` is the body of [calendar
  * work/Work] (NULL: no such section), `mail` more lines for [mail]. */
 static void fx_config(Fx *fx, const char *calendar, const char *mail) {
@@ -122,7 +107,7 @@ static void fx_teardown(Fx *fx, gconstpointer data) {
   zones_free(fx->zones);
   g_hash_table_unref(fx->conflicts);
   g_hash_table_unref(fx->news);
-  rm_tree(fx->dir);
+  test_rm_tree(fx->dir);
   g_free(fx->dir);
 }
 

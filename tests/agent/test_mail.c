@@ -25,11 +25,6 @@ static char *tmp_dir(void) {
   return dir;
 }
 
-static void rm_rf(const char *path) {
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", path);
-  g_assert_cmpint(system(cmd), ==, 0);
-}
-
 static char *read_text(const char *path) {
   char *text = NULL;
   g_autoptr(GError) error = NULL;
@@ -105,7 +100,7 @@ static void test_maildir(void) {
   EXPECT(g_error_matches(error, MAIL_ERROR, MAIL_ERROR_CONFIG), "error %s", error ? error->message : "none");
   EXPECT(error && strstr(error->message, under) && strstr(error->message, "bob@example.org"), "message %s",
          error ? error->message : "");
-  rm_rf(dir);
+  test_rm_tree(dir);
 }
 
 /* ---- what every transport refuses ------------------------------------------------------ */
@@ -155,7 +150,7 @@ static void test_refused(void) {
   g_autofree char *new_dir = g_build_filename(dir, "new", NULL);
   g_autoptr(GPtrArray) in_new = list_dir(new_dir);
   EXPECT(in_new->len == 0, "%u messages written", in_new->len);
-  rm_rf(dir);
+  test_rm_tree(dir);
 }
 
 /* ---- sendmail --------------------------------------------------------------------------- */
@@ -275,7 +270,7 @@ static void test_sendmail(void) {
   EXPECT(!mail_send(tm, "sam@example.com", "bob@example.org", MESSAGE, strlen(MESSAGE), &error), "sent");
   EXPECT(g_error_matches(error, MAIL_ERROR, MAIL_ERROR_CONFIG) && strstr(error->message, "could not be found"),
          "missing: %s", error ? error->message : "none");
-  rm_rf(dir);
+  test_rm_tree(dir);
 }
 
 /* ---- SMTP without a server, and the settings refused ---------------------------------------- */

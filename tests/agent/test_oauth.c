@@ -199,25 +199,10 @@ typedef struct {
   char *file; /* its work.json */
 } Fx;
 
-static void rm_tree(const char *path) {
-  GDir *dir = g_dir_open(path, 0, NULL);
-  if (dir) {
-    const char *name;
-    while ((name = g_dir_read_name(dir))) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_tree(child);
-    }
-    g_dir_close(dir);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
 static void fx_setup(Fx *fx, gconstpointer data) {
   (void)data;
   g_autofree char *top = g_build_filename(state_home, "diaryd", NULL);
-  rm_tree(top);
+  test_rm_tree(top);
   fx->fake = fake_new();
   fx->account.name = g_strdup("work");
   fx->account.auth = ACCOUNT_AUTH_OAUTH2;
@@ -1110,7 +1095,7 @@ int main(int argc, char **argv) {
   ADD("/oauth/bad-account-name", test_bad_account_name);
 #undef ADD
   int rc = g_test_run();
-  rm_tree(state_home);
+  test_rm_tree(state_home);
   g_free(state_home);
   return rc;
 }

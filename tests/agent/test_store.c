@@ -21,23 +21,6 @@
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StoreResult, store_result_clear)
 
-/* ---- helpers ---------------------------------------------------------------------- */
-
-static void rm_tree(const char *path) {
-  GDir *dir = g_dir_open(path, 0, NULL);
-  if (dir) {
-    const char *name;
-    while ((name = g_dir_read_name(dir))) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_tree(child);
-    }
-    g_dir_close(dir);
-    g_rmdir(path);
-  } else {
-    g_unlink(path);
-  }
-}
-
 typedef struct {
   char *dir;
   char *path;
@@ -61,7 +44,7 @@ static void fx_setup(Fx *fx, gconstpointer data) {
 static void fx_teardown(Fx *fx, gconstpointer data) {
   (void)data;
   store_free(fx->store);
-  rm_tree(fx->dir);
+  test_rm_tree(fx->dir);
   g_free(fx->dir);
   g_free(fx->path);
 }
@@ -726,7 +709,7 @@ static void test_spill_fails(Fx *fx, gconstpointer data) {
   check_spilled_batch(fx, 250001);
 
   g_autofree char *dir = spill_dir();
-  rm_tree(dir);
+  test_rm_tree(dir);
   g_assert_true(g_file_set_contents(dir, "not a folder", -1, NULL));
   check_spilled_batch(fx, -1);
   g_assert_true(g_file_test(dir, G_FILE_TEST_IS_REGULAR));
@@ -1503,6 +1486,6 @@ int main(int argc, char **argv) {
   FX("/store/large-sync", test_large_sync);
   FX("/store/crash", test_crash);
   int rc = g_test_run();
-  rm_tree(tmpl);
+  test_rm_tree(tmpl);
   return rc;
 }

@@ -174,9 +174,6 @@ except Exception:
 PYEOF
 }
 
-# mails FROM: the messages the SMTP server stored from number FROM on, as read
-# by a mail client (tests/tools/mailcheck.py), in $TMP/mails.json.
-mails() { "$PY" tests/tools/mailcheck.py "$SMTPD_SPOOL" "${1:-0}" >"$TMP/mails.json"; }
 
 # put_event COLLECTION NAME START END SUMMARY [LINE...]: another client's
 # appointment (UID NAME@example.net) at NAME.ics; START and END local in $ZONE.

@@ -19,6 +19,8 @@
 #   smtpd_script JSON          what the server does from its next command on
 #                              (smtpd.py --script: mail, rcpt, data,
 #                              drop_after_data, auth); '{}' for normal
+#   mails FROM                 the stored messages from number FROM on, read as a
+#                              mail client would, as JSON in $TMP/mails.json
 #   smtpd_stop                 stops it (the spool and SMTPD_PORT stay, so a
 #                              test can see what "server down" does)
 #
@@ -111,3 +113,7 @@ smtpd_stop() {
   SMTPD_PID=
   return 0
 }
+
+# mails FROM: the messages the server stored from number FROM on, as a mail
+# client reads them (tests/tools/mailcheck.py), as JSON in $TMP/mails.json.
+mails() { "$PY" tests/tools/mailcheck.py "$SMTPD_SPOOL" "${1:-0}" >"$TMP/mails.json"; }

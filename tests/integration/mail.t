@@ -113,8 +113,6 @@ step() {
   run "$1-refresh" refresh
   run "$1-send" outbox send
 }
-# mails FROM: the messages stored from number FROM on, as JSON in $TMP/mails.json.
-mails() { "$PY" tests/tools/mailcheck.py "$SMTPD_SPOOL" "${1:-0}" >"$TMP/mails.json"; }
 put_event() { dav_put "${WORK}$1.ics" "$(ics_event "$1@example.com" "$2" "$3" "$4" "${@:5}")"; }
 
 step first

@@ -18,45 +18,10 @@
 
 /* ---- helpers ------------------------------------------------------------------------------------- */
 
-/* iCalendar text with folded lines joined again and CRLF as LF. */
-static char *unfold(const char *text) {
-  GString *s = g_string_new(NULL);
-  for (const char *p = text; *p; p++) {
-    if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) {
-      p += 2;
-      continue;
-    }
-    if (p[0] == '\r')
-      continue;
-    g_string_append_c(s, *p);
-  }
-  return g_string_free(s, FALSE);
-}
-
-/* How many unfolded lines start with `prefix`. */
-static guint count_lines(const char *text, const char *prefix) {
-  g_autofree char *flat = unfold(text);
-  g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
-  guint n = 0;
-  for (char **l = lines; *l; l++)
-    n += g_str_has_prefix(*l, prefix);
-  return n;
-}
-
-/* Whether some unfolded line is exactly `line`. */
-static gboolean has_line(const char *text, const char *line) {
-  g_autofree char *flat = unfold(text);
-  g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
-  for (char **l = lines; *l; l++)
-    if (!strcmp(*l, line))
-      return TRUE;
-  return FALSE;
-}
-
 /* The unfolded lines of one component (from its BEGIN line to its END),
  * the `n`th (0-based) that holds a line `marker`, or "" when none. */
 static char *block_with(const char *text, const char *begin, const char *marker) {
-  g_autofree char *flat = unfold(text);
+  g_autofree char *flat = test_ical_unfold(text);
   g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
   g_autofree char *end = g_strdup_printf("END:%s", begin + strlen("BEGIN:"));
   for (char **l = lines; *l; l++) {
@@ -228,14 +193,14 @@ static void run_zone_row(gconstpointer data) {
   ev.duration = row->duration;
   g_autofree char *text = compose_ok(&ev);
   expect_well_formed(text);
-  EXPECT(has_line(text, row->dtstart), "no line %s in\n%s", row->dtstart, text);
-  EXPECT(has_line(text, row->dtend), "no line %s in\n%s", row->dtend, text);
+  EXPECT(test_ical_has_line(text, row->dtstart), "no line %s in\n%s", row->dtstart, text);
+  EXPECT(test_ical_has_line(text, row->dtend), "no line %s in\n%s", row->dtend, text);
   gboolean utc = !strcmp(row->zone, "UTC");
   g_autofree char *tzid_line = g_strdup_printf("TZID:%s", row->zone);
-  EXPECT(count_lines(text, "BEGIN:VTIMEZONE") == (utc ? 0u : 1u), "VTIMEZONEs: %u",
-         count_lines(text, "BEGIN:VTIMEZONE"));
+  EXPECT(test_ical_count_lines(text, "BEGIN:VTIMEZONE") == (utc ? 0u : 1u), "VTIMEZONEs: %u",
+         test_ical_count_lines(text, "BEGIN:VTIMEZONE"));
   if (!utc)
-    EXPECT(has_line(text, tzid_line), "the VTIMEZONE's TZID is not %s", row->zone);
+    EXPECT(test_ical_has_line(text, tzid_line), "the VTIMEZONE's TZID is not %s", row->zone);
 
   /* core/appointment */
   g_autoptr(Parsed) p = parse(zones, text);
@@ -272,12 +237,12 @@ static void test_event_frame(void) {
       "LAST-MODIFIED:20260301T120000Z", "SEQUENCE:0", "SUMMARY:Dentist", "STATUS:CONFIRMED", "TRANSP:OPAQUE",
       "END:VCALENDAR"};
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
-    EXPECT(has_line(text, lines[i]), "no line %s", lines[i]);
-  EXPECT(count_lines(text, "BEGIN:VEVENT") == 1, "VEVENTs");
+    EXPECT(test_ical_has_line(text, lines[i]), "no line %s", lines[i]);
+  EXPECT(test_ical_count_lines(text, "BEGIN:VEVENT") == 1, "VEVENTs");
   static const char *const absent[] = {"METHOD", "LOCATION", "DESCRIPTION", "PRIORITY", "CATEGORIES", "RESOURCES",
                                        "ORGANIZER", "ATTENDEE", "BEGIN:VALARM"};
   for (gsize i = 0; i < G_N_ELEMENTS(absent); i++)
-    EXPECT(count_lines(text, absent[i]) == 0, "unexpected %s", absent[i]);
+    EXPECT(test_ical_count_lines(text, absent[i]) == 0, "unexpected %s", absent[i]);
   /* The VTIMEZONE comes before the VEVENT. */
   const char *tz = strstr(text, "BEGIN:VTIMEZONE"), *vev = strstr(text, "BEGIN:VEVENT");
   EXPECT(tz && vev && tz < vev, "VTIMEZONE after VEVENT");
@@ -287,7 +252,7 @@ static void test_event_frame(void) {
   /* A NULL zone is UTC. */
   ev.zone = NULL;
   g_autofree char *utc = compose_ok(&ev);
-  EXPECT(has_line(utc, "DTSTART:20260115T100000Z") && !count_lines(utc, "BEGIN:VTIMEZONE"), "NULL zone:\n%s", utc);
+  EXPECT(test_ical_has_line(utc, "DTSTART:20260115T100000Z") && !test_ical_count_lines(utc, "BEGIN:VTIMEZONE"), "NULL zone:\n%s", utc);
 }
 
 /* A zone a calendar carried (not in the database) keeps its own TZID. */
@@ -305,8 +270,8 @@ static void test_event_adopted_zone(void) {
   ComposeEvent ev = base_event(office);
   ev.start = test_instant("2026-03-02T08:00:00Z");
   g_autofree char *text = compose_ok(&ev);
-  EXPECT(has_line(text, "DTSTART;TZID=Office Time:20260302T090000"), "DTSTART:\n%s", text);
-  EXPECT(has_line(text, "TZID:Office Time"), "VTIMEZONE TZID:\n%s", text);
+  EXPECT(test_ical_has_line(text, "DTSTART;TZID=Office Time:20260302T090000"), "DTSTART:\n%s", text);
+  EXPECT(test_ical_has_line(text, "TZID:Office Time"), "VTIMEZONE TZID:\n%s", text);
   g_autoptr(Zones) fresh = test_zones();
   g_autoptr(Parsed) back = parse(fresh, text);
   if (back->series->len == 1)
@@ -415,10 +380,10 @@ static void test_event_people(void) {
       "TRIGGER:-PT15M",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
-    EXPECT(has_line(text, lines[i]), "no line %s in\n%s", lines[i], text);
-  EXPECT(count_lines(text, "ATTENDEE") == 3, "the duplicate attendee was written twice");
-  EXPECT(count_lines(text, "RESOURCES") == 1 && count_lines(text, "CATEGORIES") == 1, "one property each");
-  EXPECT(count_lines(text, "ORGANIZER;CN=") == 1, "ORGANIZER with CN");
+    EXPECT(test_ical_has_line(text, lines[i]), "no line %s in\n%s", lines[i], text);
+  EXPECT(test_ical_count_lines(text, "ATTENDEE") == 3, "the duplicate attendee was written twice");
+  EXPECT(test_ical_count_lines(text, "RESOURCES") == 1 && test_ical_count_lines(text, "CATEGORIES") == 1, "one property each");
+  EXPECT(test_ical_count_lines(text, "ORGANIZER;CN=") == 1, "ORGANIZER with CN");
 
   g_autoptr(Parsed) p = parse(zones, text);
   if (p->series->len != 1)
@@ -470,10 +435,10 @@ static void test_event_alarm_lengths(void) {
   ComposeEvent ev = base_event(zones_resolve(zones, "Europe/London"));
   ev.alarm_before = 86400;
   g_autofree char *day = compose_ok(&ev);
-  EXPECT(has_line(day, "TRIGGER:-PT24H"), "a day:\n%s", day);
+  EXPECT(test_ical_has_line(day, "TRIGGER:-PT24H"), "a day:\n%s", day);
   ev.alarm_before = 0;
   g_autofree char *zero = compose_ok(&ev);
-  EXPECT(count_lines(zero, "TRIGGER:") == 1 && count_lines(zero, "BEGIN:VALARM") == 1, "at the start:\n%s", zero);
+  EXPECT(test_ical_count_lines(zero, "TRIGGER:") == 1 && test_ical_count_lines(zero, "BEGIN:VALARM") == 1, "at the start:\n%s", zero);
   g_autoptr(Parsed) p = parse(zones, zero);
   if (p->series->len == 1 && master_of(p)->alarms->len == 1) {
     const Alarm *a = g_ptr_array_index(master_of(p)->alarms, 0);
@@ -591,13 +556,13 @@ static void test_move_single(void) {
   g_autofree char *stored = stored_single(zones, "Europe/London");
   /* Into summer time, length kept. */
   g_autofree char *moved = move_ok(stored, APPT_NO_TIME, "2026-04-07T13:00:00Z", -1, zones);
-  EXPECT(has_line(moved, "DTSTART;TZID=Europe/London:20260407T140000"), "DTSTART:\n%s", moved);
-  EXPECT(has_line(moved, "DTEND;TZID=Europe/London:20260407T150000"), "DTEND");
-  EXPECT(has_line(moved, "SEQUENCE:1"), "SEQUENCE");
-  EXPECT(has_line(moved, "DTSTAMP:20260305T083000Z") && has_line(moved, "LAST-MODIFIED:20260305T083000Z"),
+  EXPECT(test_ical_has_line(moved, "DTSTART;TZID=Europe/London:20260407T140000"), "DTSTART:\n%s", moved);
+  EXPECT(test_ical_has_line(moved, "DTEND;TZID=Europe/London:20260407T150000"), "DTEND");
+  EXPECT(test_ical_has_line(moved, "SEQUENCE:1"), "SEQUENCE");
+  EXPECT(test_ical_has_line(moved, "DTSTAMP:20260305T083000Z") && test_ical_has_line(moved, "LAST-MODIFIED:20260305T083000Z"),
          "DTSTAMP / LAST-MODIFIED");
-  EXPECT(has_line(moved, "CREATED:20260301T120000Z"), "CREATED changed");
-  EXPECT(count_lines(moved, "BEGIN:VTIMEZONE") == 1, "VTIMEZONEs");
+  EXPECT(test_ical_has_line(moved, "CREATED:20260301T120000Z"), "CREATED changed");
+  EXPECT(test_ical_count_lines(moved, "BEGIN:VTIMEZONE") == 1, "VTIMEZONEs");
   g_autoptr(Parsed) p = parse(zones, moved);
   if (p->series->len == 1) {
     const Appointment *m = master_of(p);
@@ -614,8 +579,8 @@ static void test_move_single(void) {
 
   /* A new length; moved again: SEQUENCE 2. */
   g_autofree char *twice = move_ok(moved, APPT_NO_TIME, "2026-04-08T08:00:00Z", 1800, zones);
-  EXPECT(has_line(twice, "DTSTART;TZID=Europe/London:20260408T090000") &&
-             has_line(twice, "DTEND;TZID=Europe/London:20260408T093000") && has_line(twice, "SEQUENCE:2"),
+  EXPECT(test_ical_has_line(twice, "DTSTART;TZID=Europe/London:20260408T090000") &&
+             test_ical_has_line(twice, "DTEND;TZID=Europe/London:20260408T093000") && test_ical_has_line(twice, "SEQUENCE:2"),
          "second move:\n%s", twice);
 
   /* Out of range: refused, never wrapped. */
@@ -634,8 +599,8 @@ static void test_move_single(void) {
   /* UTC stays UTC. */
   g_autofree char *utc = stored_single(zones, "UTC");
   g_autofree char *utc_moved = move_ok(utc, APPT_NO_TIME, "2026-04-07T13:00:00Z", -1, zones);
-  EXPECT(has_line(utc_moved, "DTSTART:20260407T130000Z") && has_line(utc_moved, "DTEND:20260407T140000Z") &&
-             !count_lines(utc_moved, "BEGIN:VTIMEZONE"),
+  EXPECT(test_ical_has_line(utc_moved, "DTSTART:20260407T130000Z") && test_ical_has_line(utc_moved, "DTEND:20260407T140000Z") &&
+             !test_ical_count_lines(utc_moved, "BEGIN:VTIMEZONE"),
          "UTC:\n%s", utc_moved);
 }
 
@@ -705,10 +670,10 @@ static void run_form_row(gconstpointer data) {
     return;
   expect_well_formed(moved);
   for (int i = 0; i < 3 && row->want[i]; i++)
-    EXPECT(has_line(moved, row->want[i]), "no line %s in\n%s", row->want[i], moved);
+    EXPECT(test_ical_has_line(moved, row->want[i]), "no line %s in\n%s", row->want[i], moved);
   if (row->gone)
-    EXPECT(count_lines(moved, row->gone) == 0, "%s remains:\n%s", row->gone, moved);
-  EXPECT(has_line(moved, "SEQUENCE:1"), "SEQUENCE");
+    EXPECT(test_ical_count_lines(moved, row->gone) == 0, "%s remains:\n%s", row->gone, moved);
+  EXPECT(test_ical_has_line(moved, "SEQUENCE:1"), "SEQUENCE");
   g_autoptr(Parsed) p = parse(zones, moved);
   if (p->series->len == 1 && !master_of(p)->all_day) {
     Zone *local = row->local ? zones_resolve(zones, row->local) : NULL;
@@ -734,15 +699,15 @@ static void test_move_series_master(void) {
   g_autofree char *stored = test_calendar(SERIES);
   g_autofree char *moved = move_ok(stored, APPT_NO_TIME, "2026-03-02T10:00:00Z", -1, zones);
   g_autofree char *master = block_with(moved, "BEGIN:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=10");
-  EXPECT(has_line(master, "DTSTART;TZID=Europe/London:20260302T100000"), "master DTSTART:\n%s", master);
-  EXPECT(has_line(master, "DTEND;TZID=Europe/London:20260302T103000"), "master DTEND");
-  EXPECT(has_line(master, "SEQUENCE:3"), "master SEQUENCE");
-  EXPECT(has_line(master, "EXDATE;TZID=Europe/London:20260323T090000"), "EXDATE kept");
+  EXPECT(test_ical_has_line(master, "DTSTART;TZID=Europe/London:20260302T100000"), "master DTSTART:\n%s", master);
+  EXPECT(test_ical_has_line(master, "DTEND;TZID=Europe/London:20260302T103000"), "master DTEND");
+  EXPECT(test_ical_has_line(master, "SEQUENCE:3"), "master SEQUENCE");
+  EXPECT(test_ical_has_line(master, "EXDATE;TZID=Europe/London:20260323T090000"), "EXDATE kept");
   g_autofree char *before = block_with(stored, "BEGIN:VEVENT", OVERRIDE_MARK);
   g_autofree char *after = block_with(moved, "BEGIN:VEVENT", OVERRIDE_MARK);
   EXPECT(*after && !strcmp(before, after), "the override changed:\n%s\nwas\n%s", after, before);
   /* The VTIMEZONE the object lacked was added, before the events. */
-  EXPECT(count_lines(moved, "BEGIN:VTIMEZONE") == 1 && has_line(moved, "TZID:Europe/London"), "VTIMEZONE");
+  EXPECT(test_ical_count_lines(moved, "BEGIN:VTIMEZONE") == 1 && test_ical_has_line(moved, "TZID:Europe/London"), "VTIMEZONE");
   const char *tz = strstr(moved, "BEGIN:VTIMEZONE"), *vev = strstr(moved, "BEGIN:VEVENT");
   EXPECT(tz && vev && tz < vev, "VTIMEZONE after the events");
 
@@ -763,15 +728,15 @@ static void test_move_occurrence(void) {
   g_autofree char *moved = move_ok(stored, rid, "2026-03-31T13:00:00Z", -1, zones);
   g_autofree char *added = block_with(moved, "BEGIN:VEVENT", "RECURRENCE-ID;TZID=Europe/London:20260330T090000");
   EXPECT(*added, "no new override:\n%s", moved);
-  EXPECT(has_line(added, "DTSTART;TZID=Europe/London:20260331T140000"), "override DTSTART:\n%s", added);
-  EXPECT(has_line(added, "DTEND;TZID=Europe/London:20260331T143000"), "override DTEND");
-  EXPECT(has_line(added, "SEQUENCE:3"), "override SEQUENCE (master's + 1)");
-  EXPECT(has_line(added, "SUMMARY:Standup") && has_line(added, "LOCATION:Room 4"), "master's properties copied");
+  EXPECT(test_ical_has_line(added, "DTSTART;TZID=Europe/London:20260331T140000"), "override DTSTART:\n%s", added);
+  EXPECT(test_ical_has_line(added, "DTEND;TZID=Europe/London:20260331T143000"), "override DTEND");
+  EXPECT(test_ical_has_line(added, "SEQUENCE:3"), "override SEQUENCE (master's + 1)");
+  EXPECT(test_ical_has_line(added, "SUMMARY:Standup") && test_ical_has_line(added, "LOCATION:Room 4"), "master's properties copied");
   EXPECT(!strstr(added, "RRULE") && !strstr(added, "EXDATE") && !strstr(added, "RDATE"), "recurrence copied");
   g_autofree char *master_before = block_with(stored, "BEGIN:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=10");
   g_autofree char *master_after = block_with(moved, "BEGIN:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=10");
   EXPECT(!strcmp(master_before, master_after), "the master changed:\n%s", master_after);
-  EXPECT(count_lines(moved, "BEGIN:VEVENT") == 3, "VEVENTs");
+  EXPECT(test_ical_count_lines(moved, "BEGIN:VEVENT") == 3, "VEVENTs");
 
   g_autoptr(Parsed) p = parse(zones, moved);
   if (p->series->len == 1) {
@@ -811,13 +776,13 @@ static void test_move_existing_override(void) {
   gint64 rid = test_instant("2026-03-16T09:00:00Z");
   g_autofree char *moved = move_ok(stored, rid, "2026-03-16T15:00:00Z", 3600, zones);
   g_autofree char *o = block_with(moved, "BEGIN:VEVENT", OVERRIDE_MARK);
-  EXPECT(has_line(o, "DTSTART;TZID=Europe/London:20260316T150000") &&
-             has_line(o, "DTEND;TZID=Europe/London:20260316T160000"),
+  EXPECT(test_ical_has_line(o, "DTSTART;TZID=Europe/London:20260316T150000") &&
+             test_ical_has_line(o, "DTEND;TZID=Europe/London:20260316T160000"),
          "override times:\n%s", o);
-  EXPECT(has_line(o, "SEQUENCE:6") && has_line(o, "SUMMARY:Standup (late)"), "override SEQUENCE / summary");
-  EXPECT(count_lines(moved, "BEGIN:VEVENT") == 2, "an override was added");
+  EXPECT(test_ical_has_line(o, "SEQUENCE:6") && test_ical_has_line(o, "SUMMARY:Standup (late)"), "override SEQUENCE / summary");
+  EXPECT(test_ical_count_lines(moved, "BEGIN:VEVENT") == 2, "an override was added");
   g_autofree char *master = block_with(moved, "BEGIN:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=10");
-  EXPECT(has_line(master, "SEQUENCE:2"), "the master changed");
+  EXPECT(test_ical_has_line(master, "SEQUENCE:2"), "the master changed");
 }
 
 /* What cannot be moved. */
@@ -888,16 +853,16 @@ static void test_cancel_single(void) {
   g_autoptr(Zones) zones = test_zones();
   g_autofree char *stored = stored_single(zones, "Europe/London");
   g_autofree char *plain = cancel_ok(stored, APPT_NO_TIME, NULL, zones);
-  EXPECT(has_line(plain, "STATUS:CANCELLED") && !count_lines(plain, "STATUS:CONFIRMED"), "STATUS:\n%s", plain);
-  EXPECT(has_line(plain, "SEQUENCE:1") && has_line(plain, "DTSTAMP:20260305T083000Z"), "SEQUENCE / DTSTAMP");
-  EXPECT(!count_lines(plain, "COMMENT"), "a COMMENT without a reason");
-  EXPECT(has_line(plain, "DTSTART;TZID=Europe/London:20260310T140000"), "the time changed");
+  EXPECT(test_ical_has_line(plain, "STATUS:CANCELLED") && !test_ical_count_lines(plain, "STATUS:CONFIRMED"), "STATUS:\n%s", plain);
+  EXPECT(test_ical_has_line(plain, "SEQUENCE:1") && test_ical_has_line(plain, "DTSTAMP:20260305T083000Z"), "SEQUENCE / DTSTAMP");
+  EXPECT(!test_ical_count_lines(plain, "COMMENT"), "a COMMENT without a reason");
+  EXPECT(test_ical_has_line(plain, "DTSTART;TZID=Europe/London:20260310T140000"), "the time changed");
   g_autofree char *blank = cancel_ok(stored, APPT_NO_TIME, " \n ", zones);
-  EXPECT(!count_lines(blank, "COMMENT"), "a COMMENT for a blank reason");
+  EXPECT(!test_ical_count_lines(blank, "COMMENT"), "a COMMENT for a blank reason");
 
   const char *reason = "Ill, sorry; see \\notes\\\nNext week? \u00e0 bient\u00f4t";
   g_autofree char *why = cancel_ok(stored, APPT_NO_TIME, reason, zones);
-  EXPECT(count_lines(why, "COMMENT:") == 1, "COMMENT count");
+  EXPECT(test_ical_count_lines(why, "COMMENT:") == 1, "COMMENT count");
   g_autoptr(icalcomponent) cal = lic(why);
   icalcomponent *vev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
   EXPECT(!g_strcmp0(icalcomponent_get_comment(vev), reason), "libical COMMENT: %s", icalcomponent_get_comment(vev));
@@ -907,7 +872,7 @@ static void test_cancel_single(void) {
     EXPECT(master_of(p)->status == STATUS_CANCELLED && master_of(p)->sequence == 1, "parsed status");
   /* Cancelled again with the same reason: one COMMENT, SEQUENCE 2. */
   g_autofree char *again = cancel_ok(why, APPT_NO_TIME, reason, zones);
-  EXPECT(count_lines(again, "COMMENT:") == 1 && has_line(again, "SEQUENCE:2"), "second cancel:\n%s", again);
+  EXPECT(test_ical_count_lines(again, "COMMENT:") == 1 && test_ical_has_line(again, "SEQUENCE:2"), "second cancel:\n%s", again);
 }
 
 static void test_cancel_occurrence(void) {
@@ -917,13 +882,13 @@ static void test_cancel_occurrence(void) {
   g_autofree char *text = cancel_ok(stored, rid, "Bank holiday", zones);
   g_autofree char *added = block_with(text, "BEGIN:VEVENT", "RECURRENCE-ID;TZID=Europe/London:20260309T090000");
   EXPECT(*added, "no new override:\n%s", text);
-  EXPECT(has_line(added, "STATUS:CANCELLED") && has_line(added, "COMMENT:Bank holiday"), "override:\n%s", added);
-  EXPECT(has_line(added, "DTSTART;TZID=Europe/London:20260309T090000") &&
-             has_line(added, "DTEND;TZID=Europe/London:20260309T093000"),
+  EXPECT(test_ical_has_line(added, "STATUS:CANCELLED") && test_ical_has_line(added, "COMMENT:Bank holiday"), "override:\n%s", added);
+  EXPECT(test_ical_has_line(added, "DTSTART;TZID=Europe/London:20260309T090000") &&
+             test_ical_has_line(added, "DTEND;TZID=Europe/London:20260309T093000"),
          "override at the occurrence's own time");
-  EXPECT(has_line(added, "SEQUENCE:3"), "override SEQUENCE");
+  EXPECT(test_ical_has_line(added, "SEQUENCE:3"), "override SEQUENCE");
   g_autofree char *master = block_with(text, "BEGIN:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=10");
-  EXPECT(!strstr(master, "STATUS:CANCELLED") && has_line(master, "SEQUENCE:2"), "the master changed:\n%s", master);
+  EXPECT(!strstr(master, "STATUS:CANCELLED") && test_ical_has_line(master, "SEQUENCE:2"), "the master changed:\n%s", master);
   g_autoptr(Parsed) p = parse(zones, text);
   if (p->series->len == 1) {
     const Appointment *o = override_of(p, rid, NULL);
@@ -933,8 +898,8 @@ static void test_cancel_occurrence(void) {
   /* An existing override is cancelled in place. */
   g_autofree char *existing = cancel_ok(stored, test_instant("2026-03-16T09:00:00Z"), NULL, zones);
   g_autofree char *o = block_with(existing, "BEGIN:VEVENT", OVERRIDE_MARK);
-  EXPECT(has_line(o, "STATUS:CANCELLED") && has_line(o, "SEQUENCE:6"), "existing override:\n%s", o);
-  EXPECT(count_lines(existing, "BEGIN:VEVENT") == 2, "an override was added");
+  EXPECT(test_ical_has_line(o, "STATUS:CANCELLED") && test_ical_has_line(o, "SEQUENCE:6"), "existing override:\n%s", o);
+  EXPECT(test_ical_count_lines(existing, "BEGIN:VEVENT") == 2, "an override was added");
 }
 
 /* The master: the whole appointment, overrides included. */
@@ -942,11 +907,11 @@ static void test_cancel_series(void) {
   g_autoptr(Zones) zones = test_zones();
   g_autofree char *stored = test_calendar(SERIES);
   g_autofree char *text = cancel_ok(stored, APPT_NO_TIME, "Team disbanded", zones);
-  EXPECT(count_lines(text, "STATUS:CANCELLED") == 2 && count_lines(text, "COMMENT:Team disbanded") == 2,
+  EXPECT(test_ical_count_lines(text, "STATUS:CANCELLED") == 2 && test_ical_count_lines(text, "COMMENT:Team disbanded") == 2,
          "every component cancelled:\n%s", text);
   g_autofree char *master = block_with(text, "BEGIN:VEVENT", "RRULE:FREQ=WEEKLY;COUNT=10");
   g_autofree char *o = block_with(text, "BEGIN:VEVENT", OVERRIDE_MARK);
-  EXPECT(has_line(master, "SEQUENCE:3") && has_line(o, "SEQUENCE:6"), "SEQUENCEs");
+  EXPECT(test_ical_has_line(master, "SEQUENCE:3") && test_ical_has_line(o, "SEQUENCE:6"), "SEQUENCEs");
 }
 
 /* All-day series: the recurrence id is midnight in the caller's zone, and
@@ -967,8 +932,8 @@ static void test_cancel_all_day_local(void) {
     return;
   g_autofree char *added = block_with(text, "BEGIN:VEVENT", "RECURRENCE-ID;VALUE=DATE:20260707");
   EXPECT(*added, "no DATE override:\n%s", text);
-  EXPECT(has_line(added, "DTSTART;VALUE=DATE:20260707") && has_line(added, "DTEND;VALUE=DATE:20260708") &&
-             has_line(added, "STATUS:CANCELLED"),
+  EXPECT(test_ical_has_line(added, "DTSTART;VALUE=DATE:20260707") && test_ical_has_line(added, "DTEND;VALUE=DATE:20260708") &&
+             test_ical_has_line(added, "STATUS:CANCELLED"),
          "override:\n%s", added);
   /* Without the zone, that instant (6 July 23:00 UTC) is no occurrence. */
   g_autofree char *error2 = NULL;
@@ -1004,7 +969,7 @@ static void test_uid(void) {
   ev.uid = uid;
   g_autofree char *text = compose_ok(&ev);
   g_autofree char *line = g_strdup_printf("UID:%s", uid);
-  EXPECT(has_line(text, line), "UID line");
+  EXPECT(test_ical_has_line(text, line), "UID line");
 }
 
 /* ---- main ----------------------------------------------------------------------------------------- */

@@ -104,46 +104,6 @@ static char *recipients_text(const ConfirmItem *it) {
   return g_string_free(s, FALSE);
 }
 
-/* iCalendar text with folded lines joined again. */
-static char *unfold(const char *text) {
-  GString *s = g_string_new(NULL);
-  for (const char *p = text; *p; p++) {
-    if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) {
-      p += 2;
-      continue;
-    }
-    if (p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) {
-      p += 1;
-      continue;
-    }
-    g_string_append_c(s, *p);
-  }
-  return g_string_free(s, FALSE);
-}
-
-/* How many unfolded lines start with `prefix` (case-sensitive: libical
- * writes names in upper case). */
-static guint count_lines(const char *text, const char *prefix) {
-  g_autofree char *flat = unfold(text);
-  g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
-  guint n = 0;
-  for (char **l = lines; *l; l++)
-    n += g_str_has_prefix(*l, prefix);
-  return n;
-}
-
-/* Whether some unfolded line is exactly `line` (CR removed). */
-static gboolean has_line(const char *text, const char *line) {
-  g_autofree char *flat = unfold(text);
-  g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
-  for (char **l = lines; *l; l++) {
-    g_strchomp(*l);
-    if (!strcmp(*l, line))
-      return TRUE;
-  }
-  return FALSE;
-}
-
 static gboolean is_hex64(const char *s) {
   if (!s || strlen(s) != 64)
     return FALSE;
@@ -311,7 +271,7 @@ static void test_read_fields(void) {
   EXPECT(!g_strcmp0(it->organizer_name, "Sam"), "organizer_name %s", it->organizer_name);
   EXPECT(it->start == test_instant("2026-03-02T09:00:00Z") && it->end == test_instant("2026-03-02T10:00:00Z"), "times");
   EXPECT(it->snapshot && crlf_only(it->snapshot), "snapshot not CRLF");
-  EXPECT(count_lines(it->snapshot, "METHOD") == 0, "snapshot has a METHOD");
+  EXPECT(test_ical_count_lines(it->snapshot, "METHOD") == 0, "snapshot has a METHOD");
 
   /* The text of a message cannot be read: nothing, and a reason. */
   const char *bad[] = {"", "not a calendar", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"};
@@ -699,27 +659,27 @@ static void run_override_row(gconstpointer data) {
       EXPECT(FALSE, "%s: no snapshot", snaps[i].what);
       continue;
     }
-    CHECK(count_lines(s, "BEGIN:VEVENT") == snaps[i].vevents, "%s snapshot: %u VEVENTs, want %u", snaps[i].what,
-          count_lines(s, "BEGIN:VEVENT"), snaps[i].vevents);
-    EXPECT(count_lines(s, "BEGIN:VALARM") == 0, "%s snapshot has a VALARM", snaps[i].what);
-    EXPECT(count_lines(s, "X-MOZ-") == 0, "%s snapshot has X-MOZ- state", snaps[i].what);
-    EXPECT(count_lines(s, "METHOD") == 0, "%s snapshot has a METHOD", snaps[i].what);
+    CHECK(test_ical_count_lines(s, "BEGIN:VEVENT") == snaps[i].vevents, "%s snapshot: %u VEVENTs, want %u", snaps[i].what,
+          test_ical_count_lines(s, "BEGIN:VEVENT"), snaps[i].vevents);
+    EXPECT(test_ical_count_lines(s, "BEGIN:VALARM") == 0, "%s snapshot has a VALARM", snaps[i].what);
+    EXPECT(test_ical_count_lines(s, "X-MOZ-") == 0, "%s snapshot has X-MOZ- state", snaps[i].what);
+    EXPECT(test_ical_count_lines(s, "METHOD") == 0, "%s snapshot has a METHOD", snaps[i].what);
     EXPECT(crlf_only(s), "%s snapshot: bare LF", snaps[i].what);
     if (tzline) {
-      CHECK(count_lines(s, "BEGIN:VTIMEZONE") == 1, "%s snapshot: %u VTIMEZONEs", snaps[i].what,
-            count_lines(s, "BEGIN:VTIMEZONE"));
-      CHECK(has_line(s, tzline), "%s snapshot: no %s", snaps[i].what, tzline);
+      CHECK(test_ical_count_lines(s, "BEGIN:VTIMEZONE") == 1, "%s snapshot: %u VTIMEZONEs", snaps[i].what,
+            test_ical_count_lines(s, "BEGIN:VTIMEZONE"));
+      CHECK(test_ical_has_line(s, tzline), "%s snapshot: no %s", snaps[i].what, tzline);
     }
     icalcomponent *c = icalparser_parse_string(s);
     EXPECT(c && icalcomponent_isa(c) == ICAL_VCALENDAR_COMPONENT, "%s snapshot does not parse", snaps[i].what);
     if (c)
       icalcomponent_free(c);
   }
-  CHECK(count_lines(ov->snapshot, "RECURRENCE-ID") == 1 && count_lines(ov->snapshot, "RRULE:FREQ=WEEKLY") == 0,
+  CHECK(test_ical_count_lines(ov->snapshot, "RECURRENCE-ID") == 1 && test_ical_count_lines(ov->snapshot, "RRULE:FREQ=WEEKLY") == 0,
         "override snapshot carries the wrong component");
-  CHECK(has_line(ov->snapshot, "SUMMARY:Moved") && !has_line(ov->snapshot, "SUMMARY:Weekly"),
+  CHECK(test_ical_has_line(ov->snapshot, "SUMMARY:Moved") && !test_ical_has_line(ov->snapshot, "SUMMARY:Weekly"),
         "override snapshot: not the override");
-  EXPECT(has_line(master->snapshot, "SUMMARY:Moved") && has_line(master->snapshot, "SUMMARY:Weekly"),
+  EXPECT(test_ical_has_line(master->snapshot, "SUMMARY:Moved") && test_ical_has_line(master->snapshot, "SUMMARY:Weekly"),
          "master snapshot lacks a component");
 #undef CHECK
 }
@@ -747,7 +707,7 @@ static void test_override_fingerprints(void) {
   if (d->items->len == 2) {
     EXPECT(!g_strcmp0(item(d, 1)->rid, "20260304"), "date rid %s", item(d, 1)->rid);
     EXPECT(item(d, 0)->all_day && item(d, 1)->all_day, "all_day");
-    EXPECT(count_lines(item(d, 1)->snapshot, "BEGIN:VEVENT") == 1, "date override snapshot");
+    EXPECT(test_ical_count_lines(item(d, 1)->snapshot, "BEGIN:VEVENT") == 1, "date override snapshot");
   }
 
   /* A UTC series: no VTIMEZONE at all. */
@@ -758,7 +718,7 @@ static void test_override_fingerprints(void) {
           "SUMMARY:U2\nRECURRENCE-ID:20260303T090000Z\nDTSTART:20260303T130000Z\nDTEND:20260303T140000Z\n" ORG ANN));
   EXPECT(u->items->len == 2, "%u UTC items", u->items->len);
   for (guint i = 0; i < u->items->len; i++)
-    EXPECT(count_lines(item(u, i)->snapshot, "BEGIN:VTIMEZONE") == 0, "UTC item %u has a VTIMEZONE", i);
+    EXPECT(test_ical_count_lines(item(u, i)->snapshot, "BEGIN:VTIMEZONE") == 0, "UTC item %u has a VTIMEZONE", i);
   if (u->items->len == 2) {
     EXPECT(!g_strcmp0(item(u, 1)->rid, "20260303T090000Z"), "utc rid %s", item(u, 1)->rid);
     EXPECT(item(u, 0)->zone == NULL, "UTC zone %s", item(u, 0)->zone);
@@ -772,7 +732,7 @@ static void test_override_fingerprints(void) {
                                   "ORGANIZER:mailto:pat@example.org\n" ANN));
   EXPECT(o->items->len == 1 && item(o, 0)->rid == NULL, "%u items for a foreign override", o->items->len);
   if (o->items->len == 1)
-    EXPECT(count_lines(item(o, 0)->snapshot, "BEGIN:VEVENT") == 2, "the master travels with all its overrides");
+    EXPECT(test_ical_count_lines(item(o, 0)->snapshot, "BEGIN:VEVENT") == 2, "the master travels with all its overrides");
   g_autoptr(Reading) orphan = read_ev(
       zones,
       VEV("y",
@@ -968,20 +928,20 @@ static void run_itip_row(gconstpointer data) {
   EXPECT(text != NULL, "no text");
   if (!text)
     return;
-  EXPECT(count_lines(text, "METHOD") == 1, "%u METHOD lines", count_lines(text, "METHOD"));
-  EXPECT(has_line(text, row->method_line), "no %s", row->method_line);
-  EXPECT(count_lines(text, "ATTENDEE") == row->attendees, "%u ATTENDEE lines, want %u", count_lines(text, "ATTENDEE"),
+  EXPECT(test_ical_count_lines(text, "METHOD") == 1, "%u METHOD lines", test_ical_count_lines(text, "METHOD"));
+  EXPECT(test_ical_has_line(text, row->method_line), "no %s", row->method_line);
+  EXPECT(test_ical_count_lines(text, "ATTENDEE") == row->attendees, "%u ATTENDEE lines, want %u", test_ical_count_lines(text, "ATTENDEE"),
          row->attendees);
   if (row->attendee_line)
-    EXPECT(has_line(text, row->attendee_line), "no %s", row->attendee_line);
-  EXPECT(count_lines(text, "ORGANIZER") == 2, "organizer lost");
-  EXPECT(count_lines(text, "DTSTAMP:20260301T123456Z") == 2 && count_lines(text, "DTSTAMP") == 2,
+    EXPECT(test_ical_has_line(text, row->attendee_line), "no %s", row->attendee_line);
+  EXPECT(test_ical_count_lines(text, "ORGANIZER") == 2, "organizer lost");
+  EXPECT(test_ical_count_lines(text, "DTSTAMP:20260301T123456Z") == 2 && test_ical_count_lines(text, "DTSTAMP") == 2,
          "DTSTAMP not `now` once per component");
-  EXPECT(count_lines(text, "STATUS:CANCELLED") == (row->cancelled ? 2u : 0u), "%u STATUS:CANCELLED",
-         count_lines(text, "STATUS:CANCELLED"));
-  EXPECT(count_lines(text, "STATUS") == (row->cancelled ? 2u : 1u), "%u STATUS lines", count_lines(text, "STATUS"));
-  EXPECT(count_lines(text, "BEGIN:VALARM") == 0 && count_lines(text, "X-MOZ-") == 0, "private state travels");
-  EXPECT(count_lines(text, "BEGIN:VTIMEZONE") == 1, "VTIMEZONE lost");
+  EXPECT(test_ical_count_lines(text, "STATUS:CANCELLED") == (row->cancelled ? 2u : 0u), "%u STATUS:CANCELLED",
+         test_ical_count_lines(text, "STATUS:CANCELLED"));
+  EXPECT(test_ical_count_lines(text, "STATUS") == (row->cancelled ? 2u : 1u), "%u STATUS lines", test_ical_count_lines(text, "STATUS"));
+  EXPECT(test_ical_count_lines(text, "BEGIN:VALARM") == 0 && test_ical_count_lines(text, "X-MOZ-") == 0, "private state travels");
+  EXPECT(test_ical_count_lines(text, "BEGIN:VTIMEZONE") == 1, "VTIMEZONE lost");
   EXPECT(crlf_only(text), "bare LF");
 
   icalcomponent *cal = icalparser_parse_string(text);
@@ -1017,9 +977,9 @@ static void test_itip_edges(void) {
                      "DTSTART:20260302T090000Z\r\nDTSTAMP:20200101T000000Z\r\nDTSTAMP:20200101T000000Z\r\n"
                      "END:VEVENT\r\nEND:VCALENDAR\r\n";
   g_autofree char *t = confirm_itip(snap, "REQUEST", 1, NULL, now);
-  EXPECT(t && count_lines(t, "METHOD") == 1 && has_line(t, "METHOD:REQUEST"), "old METHOD kept: %s", t);
-  EXPECT(t && count_lines(t, "DTSTAMP") >= 1 && count_lines(t, "DTSTAMP:20260301T120000Z") >= 1, "DTSTAMP");
-  EXPECT(t && count_lines(t, "SEQUENCE:1") == 1, "SEQUENCE added where there was none");
+  EXPECT(t && test_ical_count_lines(t, "METHOD") == 1 && test_ical_has_line(t, "METHOD:REQUEST"), "old METHOD kept: %s", t);
+  EXPECT(t && test_ical_count_lines(t, "DTSTAMP") >= 1 && test_ical_count_lines(t, "DTSTAMP:20260301T120000Z") >= 1, "DTSTAMP");
+  EXPECT(t && test_ical_count_lines(t, "SEQUENCE:1") == 1, "SEQUENCE added where there was none");
 }
 
 /* ---- 7. the words ----------------------------------------------------------------------------- */

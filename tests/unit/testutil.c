@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "when.h"
@@ -131,4 +132,54 @@ TestDiary *test_diary_sources(const char *tz, const char *from, const char *to, 
   if (ics2)
     test_diary_parse_into(t, "b.ics", ics2);
   return t;
+}
+
+void test_rm_tree(const char *path) {
+  GDir *dir = g_dir_open(path, 0, NULL);
+  if (dir) {
+    const char *name;
+    while ((name = g_dir_read_name(dir))) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+      test_rm_tree(child);
+    }
+    g_dir_close(dir);
+    g_rmdir(path);
+  } else {
+    g_unlink(path);
+  }
+}
+
+char *test_ical_unfold(const char *text) {
+  GString *s = g_string_new(NULL);
+  for (const char *p = text; *p; p++) {
+    if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) {
+      p += 2;
+      continue;
+    }
+    if (p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) {
+      p += 1;
+      continue;
+    }
+    if (p[0] != '\r')
+      g_string_append_c(s, *p);
+  }
+  return g_string_free(s, FALSE);
+}
+
+guint test_ical_count_lines(const char *text, const char *prefix) {
+  g_autofree char *flat = test_ical_unfold(text);
+  g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
+  guint n = 0;
+  for (char **l = lines; *l; l++)
+    n += g_str_has_prefix(*l, prefix);
+  return n;
+}
+
+gboolean test_ical_has_line(const char *text, const char *line) {
+  g_autofree char *flat = test_ical_unfold(text);
+  g_auto(GStrv) lines = g_strsplit(flat, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (!strcmp(*l, line))
+      return TRUE;
+  return FALSE;
 }

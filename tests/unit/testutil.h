@@ -77,3 +77,14 @@ void test_rules(CheckRules *rules);
 
 /* Count of findings of one check. */
 guint test_count(GPtrArray *findings, CheckKind kind);
+
+/* Removes a file or a folder and everything in it. */
+void test_rm_tree(const char *path);
+
+/* iCalendar text with folded lines joined again (CRLF or LF folds) and CR
+ * removed: one content line per "\n"-separated line. */
+char *test_ical_unfold(const char *text);
+/* How many unfolded lines start with `prefix`. */
+guint test_ical_count_lines(const char *text, const char *prefix);
+/* Whether some unfolded line is exactly `line`. */
+gboolean test_ical_has_line(const char *text, const char *line);
