@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "appointment.h"
-#include "icaltz.h"
+#include "icaledit.h"
 #include "message.h"
 
 /* Times are written with four-digit years. */
@@ -312,7 +312,7 @@ char *compose_event(const ComposeEvent *ev, char **error) {
   icalcomponent_add_property(cal, icalproperty_new_prodid(COMPOSE_PRODID));
   icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
   if (tzid)
-    icalcomponent_add_component(cal, icaltz_copy(zone_ical(ev->zone), tzid));
+    icalcomponent_add_component(cal, icaledit_copy_vtimezone(zone_ical(ev->zone), tzid));
 
   icalcomponent *vev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
   icalcomponent_add_property(vev, icalproperty_new_uid(ev->uid));
@@ -513,14 +513,6 @@ static icalproperty *ensure_prop(icalcomponent *c, icalproperty_kind kind) {
   return p;
 }
 
-static void remove_all(icalcomponent *c, icalproperty_kind kind) {
-  icalproperty *p;
-  while ((p = icalcomponent_get_first_property(c, kind))) {
-    icalcomponent_remove_property(c, p);
-    icalproperty_free(p);
-  }
-}
-
 /* Puts `comp` at `start` (see compose_move).  `appt` is the reading that
  * gives the length: the component's own, or its master's for a new
  * override. */
@@ -563,7 +555,7 @@ static gboolean place(icalcomponent *comp, const Appointment *appt, const TimeFo
   set_time_prop(icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY), form, ts);
   if (dtend) {
     /* DTEND wins over a DURATION written as well, as core/appointment reads it. */
-    remove_all(comp, ICAL_DURATION_PROPERTY);
+    icaledit_remove_all(comp, ICAL_DURATION_PROPERTY);
     set_time_prop(dtend, form, te);
   } else if (dur) {
     if (!keep)
@@ -664,10 +656,10 @@ static gboolean find_target(const Stored *st, gint64 rid, icalcomponent **comp, 
     return FALSE;
   }
   icalcomponent *c = icalcomponent_new_clone(master);
-  remove_all(c, ICAL_RRULE_PROPERTY);
-  remove_all(c, ICAL_RDATE_PROPERTY);
-  remove_all(c, ICAL_EXRULE_PROPERTY);
-  remove_all(c, ICAL_EXDATE_PROPERTY);
+  icaledit_remove_all(c, ICAL_RRULE_PROPERTY);
+  icaledit_remove_all(c, ICAL_RDATE_PROPERTY);
+  icaledit_remove_all(c, ICAL_EXRULE_PROPERTY);
+  icaledit_remove_all(c, ICAL_EXDATE_PROPERTY);
   icalproperty *p = icalproperty_new(ICAL_RECURRENCEID_PROPERTY);
   icalcomponent_add_property(c, p);
   set_time_prop(p, form, t);
@@ -689,11 +681,11 @@ static void add_missing_vtimezones(icalcomponent *root, Zones *zones) {
   g_autoptr(GPtrArray) tzids = g_ptr_array_new();
   for (icalcomponent *c = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); c;
        c = icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT))
-    icaltz_collect_tzids(c, tzids);
+    icaledit_collect_tzids(c, tzids);
   g_autoptr(GPtrArray) add = g_ptr_array_new();
   for (guint i = 0; i < tzids->len; i++) {
     const char *tzid = g_ptr_array_index(tzids, i);
-    icalcomponent *tz = icaltz_find(root, tzid) ? NULL : icaltz_from_database(zones, tzid);
+    icalcomponent *tz = icaledit_find_vtimezone(root, tzid) ? NULL : icaledit_vtimezone_from_database(zones, tzid);
     if (tz)
       g_ptr_array_add(add, tz);
   }

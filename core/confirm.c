@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "icaltz.h"
+#include "icaledit.h"
 #include "message.h"
 
 /* How far ahead an occurrence is looked for to tell whether a series is
@@ -122,8 +122,8 @@ static gint64 component_rid(icalcomponent *root, icalcomponent *c, Zones *zones,
 /* A VTIMEZONE for `tzid`: the object's own, else the zone database's under
  * the same TZID, else none (the recipient's client then reads the name). */
 static icalcomponent *vtimezone_for(icalcomponent *root, const char *tzid, Zones *zones) {
-  icalcomponent *own = icaltz_find(root, tzid);
-  return own ? icalcomponent_new_clone(own) : icaltz_from_database(zones, tzid);
+  icalcomponent *own = icaledit_find_vtimezone(root, tzid);
+  return own ? icalcomponent_new_clone(own) : icaledit_vtimezone_from_database(zones, tzid);
 }
 
 /* The owner's own state does not travel: alarms, Thunderbird's snoozes and
@@ -154,7 +154,7 @@ static char *snapshot_of(icalcomponent *root, GPtrArray *events, Zones *zones) {
   icalcomponent_add_property(cal, icalproperty_new_prodid("-//diaryd//confirmations//EN"));
   g_autoptr(GPtrArray) tzids = g_ptr_array_new();
   for (guint i = 0; i < events->len; i++)
-    icaltz_collect_tzids(g_ptr_array_index(events, i), tzids);
+    icaledit_collect_tzids(g_ptr_array_index(events, i), tzids);
   for (guint i = 0; i < tzids->len; i++) {
     icalcomponent *tz = vtimezone_for(root, g_ptr_array_index(tzids, i), zones);
     if (tz)
@@ -252,8 +252,9 @@ static void append_times(GString *s, const char *name, GPtrArray *keys) {
       g_string_append_printf(s, "%s=%s\n", name, (const char *)g_ptr_array_index(keys, i));
 }
 
-/* Only what an attendee must hear about goes into the fingerprint. */
-static char *fingerprint_of(const ConfirmItem *item, const Appointment *appt, Zone *local) {
+/* Only what an attendee must hear about goes into the fingerprint; the
+ * timing part of it is kept in item->timing as well. */
+static char *fingerprint_of(ConfirmItem *item, const Appointment *appt, Zone *local) {
   GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
   g_autoptr(GString) s = g_string_new(NULL);
   gboolean series = appointment_is_recurring(appt);
@@ -274,8 +275,8 @@ static char *fingerprint_of(const ConfirmItem *item, const Appointment *appt, Zo
     g_ptr_array_add(keys, time_key(&g_array_index(appt->exdates, TimeRef, i), local, FALSE));
   append_times(s, "exdate", keys);
   /* What "the time has changed" means, for the words of an update. */
-  g_free(((ConfirmItem *)item)->timing);
-  ((ConfirmItem *)item)->timing = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize)s->len);
+  g_free(item->timing);
+  item->timing = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize)s->len);
   g_autofree char *place = place_normalise(appt->location);
   /* No STATUS and CONFIRMED say the same to an attendee. */
   int status = appt->status == STATUS_CONFIRMED ? STATUS_NONE : appt->status;
@@ -474,14 +475,6 @@ ConfirmKind confirm_decide(ConfirmKind told, const char *told_fp, gboolean wante
 
 /* ---- the iCalendar part ------------------------------------------------------------------ */
 
-static void remove_all(icalcomponent *c, icalproperty_kind kind) {
-  icalproperty *p;
-  while ((p = icalcomponent_get_first_property(c, kind))) {
-    icalcomponent_remove_property(c, p);
-    icalproperty_free(p);
-  }
-}
-
 char *confirm_itip(const char *snapshot, const char *method, int sequence, const char *recipient, gint64 now) {
   if (g_ascii_strcasecmp(method, "PUBLISH") && g_ascii_strcasecmp(method, "REQUEST") &&
       g_ascii_strcasecmp(method, "CANCEL"))
@@ -496,14 +489,14 @@ char *confirm_itip(const char *snapshot, const char *method, int sequence, const
   }
   gboolean cancel = !g_ascii_strcasecmp(method, "CANCEL");
   gboolean publish = !g_ascii_strcasecmp(method, "PUBLISH");
-  remove_all(cal, ICAL_METHOD_PROPERTY);
+  icaledit_remove_all(cal, ICAL_METHOD_PROPERTY);
   icalcomponent_add_property(cal, icalproperty_new_method(icalproperty_string_to_method(method)));
   for (icalcomponent *c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); c;
        c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
     icalcomponent_set_sequence(c, MAX(icalcomponent_get_sequence(c), sequence));
     icalcomponent_set_dtstamp(c, icaltime_from_timet_with_zone((time_t)now, 0, icaltimezone_get_utc_timezone()));
     if (publish || cancel)
-      remove_all(c, ICAL_ATTENDEE_PROPERTY);
+      icaledit_remove_all(c, ICAL_ATTENDEE_PROPERTY);
     if (cancel) {
       icalcomponent_set_status(c, ICAL_STATUS_CANCELLED);
       if (recipient) {

@@ -1,7 +1,7 @@
-/* icaltz: see icaltz.h. */
-#include "icaltz.h"
+/* icaledit: see icaledit.h. */
+#include "icaledit.h"
 
-void icaltz_collect_tzids(icalcomponent *c, GPtrArray *tzids) {
+void icaledit_collect_tzids(icalcomponent *c, GPtrArray *tzids) {
   for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
        p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
     icalparameter *tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
@@ -11,7 +11,7 @@ void icaltz_collect_tzids(icalcomponent *c, GPtrArray *tzids) {
   }
 }
 
-icalcomponent *icaltz_find(icalcomponent *root, const char *tzid) {
+icalcomponent *icaledit_find_vtimezone(icalcomponent *root, const char *tzid) {
   for (icalcomponent *tz = icalcomponent_get_first_component(root, ICAL_VTIMEZONE_COMPONENT); tz;
        tz = icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT)) {
     icalproperty *p = icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY);
@@ -21,7 +21,7 @@ icalcomponent *icaltz_find(icalcomponent *root, const char *tzid) {
   return NULL;
 }
 
-icalcomponent *icaltz_copy(icaltimezone *itz, const char *tzid) {
+icalcomponent *icaledit_copy_vtimezone(icaltimezone *itz, const char *tzid) {
   if (!itz || itz == icaltimezone_get_utc_timezone())
     return NULL;
   icalcomponent *def = icaltimezone_get_component(itz);
@@ -36,7 +36,15 @@ icalcomponent *icaltz_copy(icaltimezone *itz, const char *tzid) {
   return copy;
 }
 
-icalcomponent *icaltz_from_database(Zones *zones, const char *tzid) {
+icalcomponent *icaledit_vtimezone_from_database(Zones *zones, const char *tzid) {
   Zone *z = zones_lookup_exact(zones, tzid);
-  return z ? icaltz_copy(zone_ical(z), tzid) : NULL;
+  return z ? icaledit_copy_vtimezone(zone_ical(z), tzid) : NULL;
+}
+
+void icaledit_remove_all(icalcomponent *c, icalproperty_kind kind) {
+  icalproperty *p;
+  while ((p = icalcomponent_get_first_property(c, kind))) {
+    icalcomponent_remove_property(c, p);
+    icalproperty_free(p);
+  }
 }
