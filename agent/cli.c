@@ -39,3 +39,23 @@ void cli_say(FILE *to, const char *fmt, ...) {
   g_autofree char *clean = report_clean_line(text);
   fprintf(to, "diaryd: %s\n", clean);
 }
+
+DiarydConfig *cli_load_config(const char *path, CheckConfig *check) {
+  g_autofree char *file = path ? g_strdup(path) : diaryd_config_default_path();
+  DiarydConfig *cfg = diaryd_config_load(file, path != NULL, check);
+  for (guint i = 0; i < cfg->problems->len; i++) {
+    g_autofree char *line = config_problem_format(g_ptr_array_index(cfg->problems, i));
+    cli_say(stderr, "%s", line);
+  }
+  return cfg;
+}
+
+char *cli_self_path(void) {
+  const char *binary = g_getenv("DIARYD_BINARY");
+  char *self = binary && *binary ? g_strdup(binary) : g_file_read_link("/proc/self/exe", NULL);
+  if (!self || g_str_has_suffix(self, " (deleted)")) {
+    g_free(self);
+    self = g_strdup("diaryd");
+  }
+  return self;
+}

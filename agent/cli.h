@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <stdio.h>
 
+#include "accounts.h"
+
 #define EXIT_FINDINGS 1 /* check: findings of severity error; sync: a calendar failed */
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -23,6 +25,15 @@ gboolean cli_want_colour(const char *when);
 /* Prints text from outside (a server, a file) with control characters
  * made harmless, as "diaryd: TEXT" on `to`. */
 void cli_say(FILE *to, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The config file at `path` (NULL: the default one, which may be missing),
+ * with each of its problems said on stderr; never NULL.  `check` as for
+ * diaryd_config_load(). */
+DiarydConfig *cli_load_config(const char *path, CheckConfig *check);
+
+/* The full diaryd, for children: $DIARYD_BINARY (set by diaryd run before
+ * it execs diaryd-agent), else this binary, else "diaryd" from PATH. */
+char *cli_self_path(void);
 
 /* The subcommands that live outside main.c. */
 int cmd_sync(int argc, char **argv);

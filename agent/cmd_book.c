@@ -74,15 +74,6 @@ static void book_clear(Book *b) {
     g_string_free(b->out, TRUE);
 }
 
-/* The full diaryd, for the children. */
-static char *self_path(void) {
-  const char *binary = g_getenv("DIARYD_BINARY");
-  if (binary && *binary)
-    return g_strdup(binary);
-  char *self = g_file_read_link("/proc/self/exe", NULL);
-  return self ? self : g_strdup("diaryd");
-}
-
 /* Runs `diaryd ARGS --config --db`, quietly; TRUE when it exited 0, else
  * FALSE with what it printed on stderr. */
 static gboolean run_child(Book *b, const char *const *args, char **err) {
@@ -840,14 +831,9 @@ static int book_start(Book *b, int *argc, char ***argv, GOptionContext *ctx) {
     return rc;
   b->json = b->c.json;
   b->out = g_string_new(NULL);
-  b->self = self_path();
-  g_autofree char *path = b->c.config ? g_strdup(b->c.config) : diaryd_config_default_path();
-  b->cfg = diaryd_config_load(path, b->c.config != NULL, NULL);
+  b->self = cli_self_path();
+  b->cfg = cli_load_config(b->c.config, NULL);
   if (b->cfg->problems->len) {
-    for (guint i = 0; i < b->cfg->problems->len; i++) {
-      g_autofree char *line = config_problem_format(g_ptr_array_index(b->cfg->problems, i));
-      cli_say(stderr, "%s", line);
-    }
     fprintf(stderr, "diaryd: the config file has problems (see above)\n");
     return EXIT_USAGE;
   }

@@ -73,14 +73,9 @@ int cmd_outbox_test(int argc, char **argv) {
     return EXIT_USAGE;
   }
 
-  g_autofree char *path = config ? g_strdup(config) : diaryd_config_default_path();
   CheckConfig check;
   check_config_init(&check, g_get_real_time() / G_USEC_PER_SEC);
-  g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, config != NULL, &check);
-  for (guint i = 0; i < cfg->problems->len; i++) {
-    g_autofree char *line = config_problem_format(g_ptr_array_index(cfg->problems, i));
-    cli_say(stderr, "%s", line);
-  }
+  g_autoptr(DiarydConfig) cfg = cli_load_config(config, &check);
   const MailSettings *m = &cfg->mail;
   if (m->bad) {
     fprintf(stderr, "diaryd: the [mail] section has problems (above): fix them first\n");

@@ -25,7 +25,9 @@
 #include "agentlock.h"
 #include "agentlog.h"
 #include "cli.h"
+#include "confirmations.h"
 #include "mail.h"
+#include "message.h"
 #include "outbox.h"
 #include "report.h"
 #include "store.h"
@@ -50,37 +52,14 @@ static void on_stop(int sig) {
 
 static char *lock_path(const char *db) { return g_strconcat(db, ".outbox", NULL); }
 
-typedef struct {
-  const char *config;
-  const char *db;
-} Paths;
-
-static DiarydConfig *load_config(const char *path, gboolean report) {
-  g_autofree char *file = path ? g_strdup(path) : diaryd_config_default_path();
-  DiarydConfig *cfg = diaryd_config_load(file, path != NULL, NULL);
-  for (guint i = 0; report && i < cfg->problems->len; i++) {
-    g_autofree char *line = config_problem_format(g_ptr_array_index(cfg->problems, i));
-    cli_say(stderr, "%s", line);
-  }
-  return cfg;
-}
-
 static Store *open_store(const char *db, GError **error) {
   g_autofree char *path = db ? g_strdup(db) : store_default_path();
   return store_open(path, error);
 }
 
-static void owner_alert(Store *store, const char *summary, const char *body, gint64 now) {
-  StoreAlert a = {.created = now, .kind = "mail", .urgency = ALERT_NORMAL, .summary = (char *)summary,
-                  .body = (char *)body};
-  g_autoptr(GError) error = NULL;
-  if (!store_alert_add(store, &a, &error))
-    agent_log(ALOG_WARNING, "could not record an alert: %s", error->message);
-}
-
 /* ---- send ---------------------------------------------------------------------------------- */
 
-/* The message with its Date header set to `now` (the builder writes Date
+/* The message with its Date field set to `now` (the builder writes Date
  * first), or NULL when it has none to replace. */
 static GBytes *fresh_date(GBytes *message, gint64 now, int offset) {
   gsize len;
@@ -90,10 +69,13 @@ static GBytes *fresh_date(GBytes *message, gint64 now, int offset) {
   const char *eol = g_strstr_len(data, (gssize)len, "\r\n");
   if (!eol)
     return NULL;
-  g_autofree char *date = outbox_date_header(now, offset);
+  g_autofree char *date = message_date_field(now, offset);
+  if (!date)
+    return NULL;
+  const char *rest = eol + 2;
   GByteArray *out = g_byte_array_sized_new((guint)len + 8);
   g_byte_array_append(out, (const guint8 *)date, (guint)strlen(date));
-  g_byte_array_append(out, (const guint8 *)eol, (guint)(len - (gsize)(eol - data)));
+  g_byte_array_append(out, (const guint8 *)rest, (guint)(len - (gsize)(rest - data)));
   return g_byte_array_free_to_bytes(out);
 }
 
@@ -134,7 +116,7 @@ static gboolean deliver(Store *store, MailTransport *t, StoreOutboxRow *row, gin
       agent_log(ALOG_ERROR, "%s of \"%s\" to %s: %s", row->kind, what, row->recipient, why);
       g_autofree char *body = g_strdup_printf("The %s of \"%s\" to %s could not be delivered: %s", row->kind, what,
                                               row->recipient, why);
-      owner_alert(store, "A confirmation email could not be sent", body, now);
+      confirmations_alert(store, "A confirmation email could not be sent", body, now);
       return store_outbox_set_state(store, row->id, OUTBOX_PERMFAIL, why, 0, now, error);
     }
     n->retry++;
@@ -148,7 +130,7 @@ static gboolean deliver(Store *store, MailTransport *t, StoreOutboxRow *row, gin
     agent_log(ALOG_ERROR, "%s of \"%s\" to %s refused: %s", row->kind, what, row->recipient, failure->message);
     g_autofree char *body = g_strdup_printf("The %s of \"%s\" to %s was refused: %s", row->kind, what, row->recipient,
                                             failure->message);
-    owner_alert(store, "A confirmation email was refused", body, now);
+    confirmations_alert(store, "A confirmation email was refused", body, now);
     return store_outbox_set_state(store, row->id, OUTBOX_PERMFAIL, failure->message, 0, now, error);
   }
   /* Credentials, TLS, configuration: nothing was sent; stop, keep it. */
@@ -170,10 +152,10 @@ static void rate_limited(Store *store, guint limit, gint64 now) {
   agent_log(ALOG_NOTICE, "%u messages sent in the last hour ([mail] rate_per_hour): the rest wait %s", limit, in);
 }
 
-static int outbox_send(const Paths *p, gboolean dry_run) {
-  g_autoptr(DiarydConfig) cfg = load_config(p->config, TRUE);
+static int outbox_send(const char *config, const char *db, gboolean dry_run) {
+  g_autoptr(DiarydConfig) cfg = cli_load_config(config, NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(Store) store = open_store(p->db, &error);
+  g_autoptr(Store) store = open_store(db, &error);
   if (!store) {
     cli_say(stderr, "%s", error->message);
     return EXIT_FAILED;
@@ -233,7 +215,7 @@ static int outbox_send(const Paths *p, gboolean dry_run) {
           g_autofree char *body = g_strdup_printf("%s\nNothing more is sent until this is fixed (then: systemctl "
                                                   "--user reload diaryd, or diaryd outbox send).",
                                                   error->message);
-          owner_alert(store, error->code == MAIL_ERROR_AUTH ? "The mail server refused diaryd's credentials"
+          confirmations_alert(store, error->code == MAIL_ERROR_AUTH ? "The mail server refused diaryd's credentials"
                              : error->code == MAIL_ERROR_TLS ? "diaryd could not send mail securely"
                                                              : "diaryd cannot send mail",
                       body, now);
@@ -431,9 +413,8 @@ int cmd_outbox(int argc, char **argv) {
     fprintf(stderr, "diaryd: usage: diaryd outbox [list | retry ID|all | drop ID | send | test [ADDRESS]]\n");
     return EXIT_USAGE;
   }
-  Paths p = {config, db};
   if (!strcmp(sub, "send"))
-    return outbox_send(&p, dry_run);
+    return outbox_send(config, db, dry_run);
   g_autoptr(GError) error = NULL;
   g_autoptr(Store) store = open_store(db, &error);
   if (!store) {

@@ -30,12 +30,10 @@ const char *confirmations_sender(const DiarydConfig *cfg, const char *const *own
   return owners && owners[0] && message_address_valid(owners[0]) ? owners[0] : NULL;
 }
 
-static const char *template_name(ConfirmKind kind) { return confirm_kind_name(kind); }
-
 char *confirmations_template_text(const DiarydConfig *cfg, ConfirmKind kind, char **path, GError **error) {
   g_autofree char *folder =
       cfg->mail.templates ? g_strdup(cfg->mail.templates) : g_build_filename(g_get_user_config_dir(), "diaryd", "templates", NULL);
-  g_autofree char *file = g_strdup_printf("%s/%s.txt", folder, template_name(kind));
+  g_autofree char *file = g_strdup_printf("%s/%s.txt", folder, confirm_kind_name(kind));
   char *text = NULL;
   g_autoptr(GError) local = NULL;
   if (g_file_get_contents(file, &text, NULL, &local)) {
@@ -48,12 +46,12 @@ char *confirmations_template_text(const DiarydConfig *cfg, ConfirmKind kind, cha
     return NULL;
   }
   for (guint i = 0; diaryd_default_templates[i][0]; i++)
-    if (!strcmp(diaryd_default_templates[i][0], template_name(kind))) {
+    if (!strcmp(diaryd_default_templates[i][0], confirm_kind_name(kind))) {
       if (path)
-        *path = g_strdup_printf("(built-in %s.txt)", template_name(kind));
+        *path = g_strdup_printf("(built-in %s.txt)", confirm_kind_name(kind));
       return g_strdup(diaryd_default_templates[i][1]);
     }
-  g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no template for %s messages", template_name(kind));
+  g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no template for %s messages", confirm_kind_name(kind));
   return NULL;
 }
 
@@ -70,7 +68,7 @@ typedef struct {
   GPtrArray *calendars;   /* StoreCalendar* */
   GHashTable *before;     /* "uid\x1frid" → StoreConfirmItem*: what was recorded */
   GHashTable *fresh_cals; /* calendar ids (gint64*) seen for the first time: their baseline */
-  gboolean reading_fresh; /* the calendar being read is one of them */
+  const StoreCalendar *reading; /* the calendar being read (borrowed from calendars) */
   GHashTable *overridden; /* uids (borrowed from before) with a recorded override: their series are read in full */
   ConfirmQuery query;
 } Plan;
@@ -86,7 +84,7 @@ static gboolean load_templates(Plan *p) {
       p->templates[k] = message_template_parse(text, strlen(text), NULL, &why);
     if (!p->templates[k]) {
       agent_log(ALOG_ERROR, "confirmation template %s: %s: no confirmation emails are queued until it is fixed",
-                path ? path : template_name(k), error ? error->message : why);
+                path ? path : confirm_kind_name(k), error ? error->message : why);
       return FALSE;
     }
   }
@@ -97,19 +95,20 @@ static gboolean load_templates(Plan *p) {
  * reading (the common case: most of a diary does not change). */
 static gboolean need_in_full(const char *uid, const char *rid, const char *fingerprint, gpointer data) {
   Plan *p = data;
-  if (p->reading_fresh || (!rid && g_hash_table_contains(p->overridden, uid)))
+  if (g_hash_table_contains(p->fresh_cals, &p->reading->id) || (!rid && g_hash_table_contains(p->overridden, uid)))
     return TRUE;
   g_autofree char *key = item_key(uid, rid);
   const StoreConfirmItem *prev = g_hash_table_lookup(p->before, key);
   return !prev || prev->deleted || prev->blocked || strcmp(prev->fingerprint, fingerprint);
 }
 
+/* An object that does not read was reported by the sync that stored it. */
 static void read_object(const StoreCalendar *cal, const char *href, const char *ical, gsize len, gpointer data) {
   Plan *p = data;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)confirm_item_free);
-  g_autofree char *why = NULL;
-  confirm_read(ical, len, &p->query, items, &why);
+  (void)cal;
   (void)href;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)confirm_item_free);
+  confirm_read(ical, len, &p->query, items, NULL);
   for (guint i = 0; i < items->len; i++) {
     ConfirmItem *item = g_ptr_array_index(items, i);
     char *key = item_key(item->uid, item->rid);
@@ -117,11 +116,7 @@ static void read_object(const StoreCalendar *cal, const char *href, const char *
       g_free(key);
       continue; /* the same appointment in two calendars: the first one speaks */
     }
-    const StoreCalendar *mine = NULL;
-    for (guint c = 0; c < p->calendars->len && !mine; c++)
-      if (((StoreCalendar *)g_ptr_array_index(p->calendars, c))->id == cal->id)
-        mine = g_ptr_array_index(p->calendars, c);
-    g_hash_table_insert(p->item_cal, g_strdup(key), (gpointer)mine);
+    g_hash_table_insert(p->item_cal, g_strdup(key), (gpointer)p->reading);
     g_hash_table_insert(p->items, key, g_ptr_array_steal_index(items, i--));
   }
 }
@@ -261,12 +256,16 @@ static ConfirmItem *item_from_snapshot(Plan *p, const char *snapshot, const char
   return NULL;
 }
 
-static void alert(Plan *p, const char *summary, const char *body) {
-  StoreAlert a = {.created = p->run->now, .kind = "mail", .urgency = ALERT_NORMAL, .summary = (char *)summary,
+void confirmations_alert(Store *store, const char *summary, const char *body, gint64 now) {
+  StoreAlert a = {.created = now, .kind = "mail", .urgency = ALERT_NORMAL, .summary = (char *)summary,
                   .body = (char *)body};
   g_autoptr(GError) error = NULL;
-  if (!store_alert_add(p->run->store, &a, &error))
+  if (!store_alert_add(store, &a, &error))
     agent_log(ALOG_WARNING, "could not record an alert: %s", error->message);
+}
+
+static void alert(Plan *p, const char *summary, const char *body) {
+  confirmations_alert(p->run->store, summary, body, p->run->now);
 }
 
 /* Tells each recipient what they need about `c->item`: `wanted` are those
@@ -531,7 +530,7 @@ static gboolean read_calendars(Plan *p, GError **error) {
       if (!store_value_set_int(run->store, seeded, run->now, error))
         return FALSE;
     }
-    p->reading_fresh = g_hash_table_contains(p->fresh_cals, &cal->id);
+    p->reading = cal;
     if (!store_foreach_object(run->store, cal->id, read_object, p, error))
       return FALSE;
   }

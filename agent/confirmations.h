@@ -45,3 +45,7 @@ const char *confirmations_sender(const DiarydConfig *cfg, const char *const *own
  * there is one, else the built-in one.  NULL with *error naming the file
  * and line when the owner's file does not parse. */
 char *confirmations_template_text(const DiarydConfig *cfg, ConfirmKind kind, char **path, GError **error);
+
+/* An alert for the owner about mail (kind "mail"), shown by the agent; a
+ * store that cannot take it is logged. */
+void confirmations_alert(Store *store, const char *summary, const char *body, gint64 now);

@@ -892,12 +892,7 @@ int cmd_run(int argc, char **argv) {
   a.db_path = db ? g_steal_pointer(&db) : store_default_path();
   /* The children are full diaryd: this binary, or (in diaryd-agent) the one
    * that exec'd us. */
-  const char *binary = g_getenv("DIARYD_BINARY");
-  a.self = binary && *binary ? g_strdup(binary) : g_file_read_link("/proc/self/exe", NULL);
-  if (!a.self || g_str_has_suffix(a.self, " (deleted)")) {
-    g_free(a.self);
-    a.self = g_strdup("diaryd");
-  }
+  a.self = cli_self_path();
   a.folder = common_default_folder();
   g_autoptr(GError) error = NULL;
   g_autoptr(Store) probe = store_open(a.db_path, &error); /* creates the folder and schema first */

@@ -10,9 +10,6 @@
 #define OUTBOX_EXIT_STOPPED 3
 #define OUTBOX_PAUSE 3600
 
-/* "Date: Sun, 06 Dec 2026 12:00:00 +0100" (RFC 5322, English names). */
-char *outbox_date_header(gint64 now, int utc_offset);
-
 /* For the crash tests: when DIARYD_TEST_CRASH names `step`, the process
  * kills itself (SIGKILL) there, as a power cut would stop it. */
 void outbox_test_crash(const char *step);

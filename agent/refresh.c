@@ -302,12 +302,7 @@ int cmd_refresh(int argc, char **argv) {
   if (rc)
     return common_finish(&c, &(Setup){0}, rc);
 
-  g_autofree char *cfg_path = c.config ? g_strdup(c.config) : diaryd_config_default_path();
-  g_autoptr(DiarydConfig) cfg = diaryd_config_load(cfg_path, c.config != NULL, NULL);
-  for (guint i = 0; i < cfg->problems->len; i++) {
-    g_autofree char *line = config_problem_format(g_ptr_array_index(cfg->problems, i));
-    cli_say(stderr, "%s", line);
-  }
+  g_autoptr(DiarydConfig) cfg = cli_load_config(c.config, NULL);
   if (!c.config && cfg->path)
     c.config = g_strdup(cfg->path); /* its [check] section applies */
   c.allow_empty = TRUE;

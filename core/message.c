@@ -411,6 +411,17 @@ static void write_one(GString *out, const char *field, const char *value) {
 /* RFC 5322 §3.3 date-time, with English names whatever the locale:
  * "Tue, 08 Dec 2026 10:00:00 +0100".  The offset is cut to whole minutes
  * and the clock time is read in that offset, so the two agree. */
+static gboolean write_date(GString *out, gint64 date, int utc_offset);
+
+char *message_date_field(gint64 date, int utc_offset) {
+  GString *out = g_string_new(NULL);
+  if (!write_date(out, date, utc_offset)) {
+    g_string_free(out, TRUE);
+    return NULL;
+  }
+  return g_string_free(out, FALSE);
+}
+
 static gboolean write_date(GString *out, gint64 date, int utc_offset) {
   static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

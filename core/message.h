@@ -125,6 +125,11 @@ typedef struct {
  * header. */
 char *message_build(const MessageSpec *spec, gsize *len, char **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The Date field message_build() writes first, "Date: Tue, 08 Dec 2026
+ * 10:00:00 +0100\r\n", for a message that goes later than it was built;
+ * NULL when the date or offset is out of range (as message_build()). */
+char *message_date_field(gint64 date, int utc_offset);
+
 /* ---- templates ------------------------------------------------------------------------------ */
 
 /* The placeholder names the default templates may use, NULL-terminated

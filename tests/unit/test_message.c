@@ -1251,10 +1251,22 @@ static void test_html(void) {
   g_assert_nonnull(strstr(html, "<a href=\"https://b\">https://b</a>...."));
 }
 
+/* The Date field alone (a message sent later than built gets a fresh one):
+ * the same text message_build() writes. */
+static void test_date_field(void) {
+  g_autofree char *d = message_date_field(test_instant("2026-12-08T09:00:00Z"), 3600);
+  EXPECT(!g_strcmp0(d, "Date: Tue, 08 Dec 2026 10:00:00 +0100\r\n"), "got %s", d);
+  g_autofree char *west = message_date_field(test_instant("2026-03-01T02:30:00Z"), -5 * 3600);
+  EXPECT(!g_strcmp0(west, "Date: Sat, 28 Feb 2026 21:30:00 -0500\r\n"), "got %s", west);
+  g_autofree char *far = message_date_field(G_GINT64_CONSTANT(300000000000), 0);
+  EXPECT(far == NULL, "a year past 9999 gives %s", far);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_set_nonfatal_assertions();
   g_test_add_func("/message/addresses", test_addresses);
+  g_test_add_func("/message/date-field", test_date_field);
   g_test_add_func("/message/ids", test_ids);
   g_test_add_func("/message/build-plain", test_build_plain);
   g_test_add_func("/message/build-hostile", test_build_hostile);
