@@ -13,11 +13,10 @@
  *      Google, which ignores it, the href is read first), a change with
  *      If-Match: the ETag the check saw.  A 412 means someone changed it
  *      meanwhile: sync, check again, write once more, or explain.
- *   4. Look again: sync the calendar and check once more.  Two bookers who
- *      checked the same free slot at the same moment both find the clash
- *      now; the later booking (by CREATED, then UID) is removed again with
- *      DELETE If-Match and its booker is told and offered slots, so at most
- *      one survives.
+ *   4. Look again: the booking was written marked pending; sync the
+ *      calendar and check once more.  Two bookers who checked the same free
+ *      slot at the same moment: see still_stands() for who goes.  The
+ *      survivor's mark is taken off.
  *   5. The confirmation: the agent is told to look now (SIGUSR1); with no
  *      agent running, `diaryd refresh` and `diaryd outbox send` run here.
  */
@@ -40,12 +39,10 @@
 #include "store.h"
 #include "when.h"
 
-/* After a write that clashes with a later booking: how long its booker is
- * given to remove it.  It does so as soon as it has read the calendar back,
- * which takes it about as long as it took us: three times that, within
- * these bounds, looking every half second. */
-#define SETTLE_MIN_S 3
-#define SETTLE_MAX_S 10
+/* After a write that clashes with a later booking still pending: look
+ * again every half second until its booker has removed it, for at most
+ * PENDING_WAIT_S (a booker that stopped never will). */
+#define PENDING_WAIT_S 60
 #define SETTLE_WAIT_MS 500
 /* How far from the asked time alternatives are looked for. */
 #define ALTERNATIVES_BEFORE (7 * 86400)
@@ -380,8 +377,14 @@ static char *href_for(const StoreCalendar *cal, const char *uid) {
 
 static gboolean is_google(const char *url) { return strstr(url, "googleusercontent.com/") != NULL; }
 
+/* A booking of the slot that was not in the diary when we checked. */
+typedef struct {
+  gint64 created;   /* CREATED, else DTSTAMP */
+  gboolean pending; /* its booker has not settled it yet */
+} Rival;
+
 /* The clashing appointments that were not in the diary when we checked:
- * bookings made by someone else meanwhile (uid → CREATED). */
+ * bookings made by someone else meanwhile (uid → Rival). */
 static GHashTable *newcomers(Book *b, const char *uid, gint64 start, gint64 end, GHashTable *seen) {
   GHashTable *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(Diary) diary = diary_around(b, start, end);
@@ -394,15 +397,16 @@ static GHashTable *newcomers(Book *b, const char *uid, gint64 start, gint64 end,
       const FindingOcc *o = g_ptr_array_index(f->occurrences, k);
       if (!strcmp(o->uid, uid) || g_hash_table_contains(seen, o->uid) || g_hash_table_contains(out, o->uid))
         continue;
-      gint64 created = G_MININT64;
+      Rival r = {G_MININT64, FALSE};
       for (guint n = 0; n < diary_n_occurrences(diary); n++) {
         const Occurrence *occ = diary_occurrence(diary, n);
         if (!strcmp(occ->series->uid, o->uid)) {
-          created = appointment_created(occ->appt);
+          r.created = appointment_created(occ->appt);
+          r.pending = occ->appt->booking_pending;
           break;
         }
       }
-      g_hash_table_insert(out, g_strdup(o->uid), g_memdup2(&created, sizeof created));
+      g_hash_table_insert(out, g_strdup(o->uid), g_memdup2(&r, sizeof r));
     }
   }
   return out;
@@ -425,41 +429,56 @@ static gboolean read_back(Book *b, const Target *t) {
 
 /* Step 4: after the write, look again.  TRUE when the booking stands.
  *
- * A clash with a booking that was not there when we checked means two
- * bookers took the same slot.  The one who wrote second always sees it.
- * The rule: a newcomer booked earlier than ours (CREATED, stamped just
- * before the write; then UID) wins and ours goes.  A newcomer booked later
- * is its booker's to remove: we wait a little for that, and if it stays (its booker finished before ours was there, or it is not
- * diaryd), ours goes too.  So at most one survives, whatever the order of the writes. */
+ * Our booking was written marked pending (COMPOSE_PENDING_PROP).  A clash
+ * with a booking that was not there when we checked means two bookers took
+ * the same slot; the one who wrote second always sees the other, because it
+ * reads back after both writes.  Ours goes when the other is settled (its
+ * booker saw no clash, or it is not diaryd's) or pending and earlier (by
+ * CREATED, then UID).  When every other is pending and later, its booker
+ * will see ours and remove its own: we look again until it has.  Only we
+ * settle ours, and only when we saw no rival, so at most one booking
+ * survives and, while both bookers run, exactly one; no step depends on
+ * how long the other takes, except that a rival still pending after
+ * PENDING_WAIT_S (its booker died) no longer holds ours back. */
 static gboolean still_stands(Book *b, const char *uid, gint64 created, gint64 start, gint64 end, GHashTable *seen,
                              const Target *t) {
-  gint64 deadline = 0;
-  for (int round = 0; round == 0 || g_get_monotonic_time() < deadline; round++) {
-    if (round)
-      g_usleep(SETTLE_WAIT_MS * 1000);
-    gint64 began = g_get_monotonic_time();
+  gint64 deadline = g_get_monotonic_time() + (gint64)PENDING_WAIT_S * G_USEC_PER_SEC;
+  for (;;) {
     if (!read_back(b, t))
       return TRUE;
-    if (!round) {
-      gint64 took = g_get_monotonic_time() - began;
-      deadline = g_get_monotonic_time() +
-                 CLAMP(3 * took, (gint64)SETTLE_MIN_S * G_USEC_PER_SEC, (gint64)SETTLE_MAX_S * G_USEC_PER_SEC);
-    }
-    g_autoptr(GHashTable) others = newcomers(b, uid, start, end, seen);
-    if (!g_hash_table_size(others))
-      return TRUE;
+    g_autoptr(GHashTable) rivals = newcomers(b, uid, start, end, seen);
     GHashTableIter it;
     gpointer key, value;
-    gboolean later_only = TRUE;
-    g_hash_table_iter_init(&it, others);
+    g_hash_table_iter_init(&it, rivals);
     while (g_hash_table_iter_next(&it, &key, &value)) {
-      gint64 theirs = *(gint64 *)value;
-      later_only &= theirs > created || (theirs == created && strcmp(key, uid) > 0);
+      const Rival *r = value;
+      if (!r->pending || r->created < created || (r->created == created && strcmp(key, uid) < 0))
+        return FALSE;
     }
-    if (!later_only)
-      return FALSE;
+    if (!g_hash_table_size(rivals))
+      return TRUE;
+    if (g_get_monotonic_time() >= deadline) {
+      cli_say(stderr, "another booking of the slot has been unfinished for %d s (its booker may have stopped): "
+                      "yours stands; `diaryd check` shows the clash while both are there", PENDING_WAIT_S);
+      return TRUE;
+    }
+    g_usleep(SETTLE_WAIT_MS * 1000);
   }
-  return FALSE;
+}
+
+/* Our booking stands: the pending mark goes (`settled` is the booking
+ * without it; If-Match: the ETag the server gave ours, else the one read
+ * back).  Failing that, the booking still stands: the mark is only read by
+ * other bookers of the same slot. */
+static void settle(Book *b, CaldavClient *client, const char *uid, const char *href, const char *settled,
+                   const char *etag) {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) objs = NULL;
+  if (!etag && (objs = store_objects_by_uid(b->store, uid, NULL)) && objs->len == 1)
+    etag = ((const StoreObject *)g_ptr_array_index(objs, 0))->etag;
+  if (!caldav_put(client, href, settled, etag ? etag : "*", NULL, &error))
+    cli_say(stderr, "booked, but its mark as unfinished could not be taken off (%s); other diaryd bookers of the "
+                    "same slot will wait up to %d s for it", error->message, PENDING_WAIT_S);
 }
 
 static int cmd_book_run(Book *b, BookArgs *a) {
@@ -572,10 +591,13 @@ static int cmd_book_run(Book *b, BookArgs *a) {
       return EXIT_FAILED;
     }
   }
-  /* CREATED is the moment of the write: what settles two bookers. */
+  /* CREATED is the moment of the write: what orders two bookers.  Both
+   * texts are made now: reading back reads the settings again. */
   ev.now = g_get_real_time() / G_USEC_PER_SEC;
+  g_autofree char *settled = compose_event(&ev, &why);
+  ev.pending = TRUE;
   g_free(ical);
-  ical = compose_event(&ev, &why);
+  ical = settled ? compose_event(&ev, &why) : NULL;
   if (!ical) {
     cli_say(stderr, "%s", why);
     return EXIT_FAILED;
@@ -598,6 +620,7 @@ static int cmd_book_run(Book *b, BookArgs *a) {
     say_refusal(b, "booked", clash, fresh);
     return EXIT_FINDINGS;
   }
+  settle(b, client, uid, href, settled, etag);
   say_done(b, "Booked", uid, label, start, start + duration, findings);
   follow_up(b);
   return 0;

@@ -893,6 +893,8 @@ static Appointment *read_vevent(ParseCtx *ctx, icalcomponent *comp) {
   appt->created = utc_instant(icalcomponent_get_first_property(comp, ICAL_CREATED_PROPERTY));
   appt->last_modified = utc_instant(icalcomponent_get_first_property(comp, ICAL_LASTMODIFIED_PROPERTY));
   appt->dtstamp = utc_instant(icalcomponent_get_first_property(comp, ICAL_DTSTAMP_PROPERTY));
+  const char *booking = x_text(comp, "X-DIARYD-BOOKING");
+  appt->booking_pending = booking && !g_ascii_strcasecmp(booking, "PENDING");
 
   appt->alarms = g_ptr_array_new_with_free_func((GDestroyNotify)alarm_free);
   for (icalcomponent *al = icalcomponent_get_first_component(comp, ICAL_VALARM_COMPONENT); al;

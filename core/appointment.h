@@ -111,6 +111,8 @@ typedef struct {
                           * most APPT_MAX_SNOOZES), or NULL when there is none */
   int sequence;
   gint64 created, last_modified, dtstamp; /* instants or APPT_NO_TIME */
+  gboolean booking_pending; /* X-DIARYD-BOOKING:PENDING: written by a booker who
+                             * has not yet read the calendar back */
 
   /* Timing.  DTSTART is a wall-clock reading in `start.zone`; floating
    * times and dates are read in the zone the caller expands in. */

@@ -333,6 +333,11 @@ char *compose_event(const ComposeEvent *ev, char **error) {
   }
   icalcomponent_add_property(vev, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
   icalcomponent_add_property(vev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+  if (ev->pending) {
+    icalproperty *mark = icalproperty_new_x("PENDING");
+    icalproperty_set_x_name(mark, COMPOSE_PENDING_PROP);
+    icalcomponent_add_property(vev, mark);
+  }
   if (ev->priority)
     icalcomponent_add_property(vev, icalproperty_new_priority(ev->priority));
   if (categories)

@@ -56,7 +56,12 @@ typedef struct {
   gint64 alarm_before;          /* seconds before the start for a DISPLAY alarm (>= 0), or -1 for none */
   int sequence;                 /* >= 0, usually 0 */
   gint64 now;                   /* DTSTAMP, CREATED and LAST-MODIFIED */
+  gboolean pending;             /* marks a booking not yet settled (COMPOSE_PENDING_PROP:PENDING) */
 } ComposeEvent;
+
+/* The property that marks a booking whose booker has written it but not yet
+ * read the calendar back: see cmd_book's "two bookers, one slot". */
+#define COMPOSE_PENDING_PROP "X-DIARYD-BOOKING"
 
 /* The whole calendar object of a new appointment:
  *
@@ -72,7 +77,7 @@ typedef struct {
  *   ATTENDEE;CUTYPE=ROOM;ROLE=NON-PARTICIPANT;PARTSTAT=NEEDS-ACTION:mailto:...
  *   for each room, and a VALARM (ACTION:DISPLAY, DESCRIPTION = the summary,
  *   TRIGGER = -alarm_before as an exact duration such as -PT15M or -PT24H)
- *   when alarm_before >= 0.
+ *   when alarm_before >= 0, and X-DIARYD-BOOKING:PENDING when pending.
  *
  * An address listed twice (case-insensitive, attendees and rooms together)
  * is written once, the first time.  Resource and category names must not

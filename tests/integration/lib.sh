@@ -32,7 +32,7 @@ at_exit() { _at_exit+=("$1"); }
 _on_exit() {
   local i
   for ((i = ${#_at_exit[@]} - 1; i >= 0; i--)); do eval "${_at_exit[i]}" || true; done
-  rm -rf "$TMP"
+  if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap _on_exit EXIT
 # Interrupted (prove ^C, a CI timeout): still clean up.

@@ -255,6 +255,28 @@ static void test_event_frame(void) {
   EXPECT(test_ical_has_line(utc, "DTSTART:20260115T100000Z") && !test_ical_count_lines(utc, "BEGIN:VTIMEZONE"), "NULL zone:\n%s", utc);
 }
 
+/* A booking not yet settled carries the mark other bookers read, and
+ * differs from the settled one in that line only. */
+static void test_event_pending(void) {
+  g_autoptr(Zones) zones = test_zones();
+  ComposeEvent ev = base_event(zones_resolve(zones, "Europe/London"));
+  g_autofree char *settled = compose_ok(&ev);
+  ev.pending = TRUE;
+  g_autofree char *pending = compose_ok(&ev);
+  expect_well_formed(pending);
+  EXPECT(test_ical_has_line(pending, COMPOSE_PENDING_PROP ":PENDING"), "no mark in\n%s", pending);
+  EXPECT(!test_ical_count_lines(settled, COMPOSE_PENDING_PROP), "a mark in the settled one");
+  g_autoptr(Parsed) p = parse(zones, pending);
+  g_autoptr(Parsed) q = parse(zones, settled);
+  EXPECT(p->series->len == 1 && master_of(p)->booking_pending, "the mark is not read back");
+  EXPECT(q->series->len == 1 && !master_of(q)->booking_pending, "a settled booking reads as pending");
+  g_autoptr(GString) without = g_string_new(pending);
+  const char *mark = strstr(without->str, COMPOSE_PENDING_PROP ":PENDING\r\n");
+  g_assert_nonnull(mark);
+  g_string_erase(without, mark - without->str, strlen(COMPOSE_PENDING_PROP ":PENDING\r\n"));
+  EXPECT(!strcmp(without->str, settled), "more than the mark differs:\n%s", pending);
+}
+
 /* A zone a calendar carried (not in the database) keeps its own TZID. */
 #define OFFICE_TZ                                                                                                     \
   "BEGIN:VTIMEZONE\nTZID:Office Time\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0100\n"                  \
@@ -986,6 +1008,7 @@ int main(int argc, char **argv) {
   ADD_ROWS("event/zone", zone_rows, run_zone_row);
   g_test_add_func("/compose/event/frame", test_event_frame);
   g_test_add_func("/compose/event/adopted-zone", test_event_adopted_zone);
+  g_test_add_func("/compose/event/pending", test_event_pending);
   g_test_add_func("/compose/event/hostile-text", test_event_hostile_text);
   ADD_ROWS("event/clean", clean_rows, run_clean_row);
   g_test_add_func("/compose/event/people", test_event_people);
