@@ -8,8 +8,11 @@
 #include <locale.h>
 
 #include "daemon.h"
+#include "secret.h"
 
 int main(int argc, char **argv) {
+  /* exec made this process dumpable again: the secrets it holds are not. */
+  secret_protect_process();
   setlocale(LC_ALL, "");
   return cmd_run(argc, argv);
 }

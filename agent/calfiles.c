@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "poison.h"
+
 #define MAX_DEPTH 16
 
 typedef struct {
@@ -80,6 +82,10 @@ static void read_file(Reader *r, const char *path) {
   g_autofree char *text = read_bounded(r, path, &len);
   if (!text)
     return;
+  if (poison_skip(path, text, len, r->diags)) {
+    r->stats->files_read++; /* read, and left out on purpose */
+    return;
+  }
   guint before = r->diags->len;
   guint events = appointments_parse(text, len, path, r->zones, r->series, r->diags);
   r->stats->events += events;

@@ -7,6 +7,7 @@
 #include "calfiles.h"
 #include "cli.h"
 #include "common.h"
+#include "poison.h"
 #include "report.h"
 #include "store.h"
 #include "synced.h"
@@ -197,6 +198,7 @@ int common_setup(Common *c, char **paths, gint64 default_days, Setup *s) {
     fprintf(stderr, "diaryd: --db: %s does not exist (run diaryd sync first)\n", db);
     return EXIT_USAGE;
   }
+  poison_begin(db); /* objects in quarantine are left out, by every reader */
   if (g_file_test(db, G_FILE_TEST_EXISTS)) {
     g_autofree char *cfg_path = c->config ? g_strdup(c->config) : diaryd_config_default_path();
     g_autoptr(DiarydConfig) dcfg = diaryd_config_load(cfg_path, c->config != NULL, NULL);
@@ -229,8 +231,12 @@ int common_setup(Common *c, char **paths, gint64 default_days, Setup *s) {
 Diary *common_build_diary(Common *c, Setup *s, gint64 from, gint64 to) {
   DiaryOptions opts = {s->tz, from, to, check_config_owners(&c->cfg), {0, 0}};
   Diary *diary = diary_new(&opts);
-  for (guint i = 0; i < s->series->len; i++)
-    diary_add(diary, g_ptr_array_steal_index_fast(s->series, i--), s->diags);
+  for (guint i = 0; i < s->series->len; i++) {
+    Series *series = g_ptr_array_steal_index_fast(s->series, i--);
+    poison_expanding(series->source);
+    diary_add(diary, series, s->diags);
+  }
+  poison_done();
   common_print_diagnostics(s->diags);
   return diary;
 }

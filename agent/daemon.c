@@ -44,8 +44,10 @@
 #include "daemon.h"
 #include "notify.h"
 #include "outbox.h"
+#include "poison.h"
 #include "refresh.h"
 #include "reminders.h"
+#include "secret.h"
 #include "store.h"
 #include "when.h"
 #include "zones.h"
@@ -72,6 +74,7 @@ typedef struct {
   char *self;        /* this binary */
   char *config_path; /* --config, or NULL for the default */
   char *db_path;
+  char *mark_path;   /* the work mark of the refresh and review children (poison.h) */
   char *folder;      /* the local calendar folder */
   DiarydConfig *cfg;
   GTimeZone *tz;     /* the [check] tz, else the system's */
@@ -483,6 +486,16 @@ static gboolean spawn(Agent *a, ChildKind kind, GPtrArray *args, GSubprocessFlag
   g_subprocess_launcher_setenv(launcher, "DIARYD_AGENT_CHILD", "1", TRUE);
   /* Only the agent speaks to systemd. */
   g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
+  if (kind == CHILD_REFRESH || kind == CHILD_REVIEW) {
+    /* They read every calendar object: under a CPU budget, naming the
+     * object they are on. */
+    g_autoptr(GError) mark_error = NULL;
+    if (poison_mark_reset(a->mark_path, &mark_error))
+      g_subprocess_launcher_setenv(launcher, "DIARYD_WORKMARK", a->mark_path, TRUE);
+    else
+      agent_log(ALOG_WARNING, "cannot prepare the work mark: %s", mark_error->message);
+    g_subprocess_launcher_set_child_setup(launcher, poison_child_setup, NULL, NULL);
+  }
   a->child = g_subprocess_launcher_spawnv(launcher, (const char *const *)args->pdata, &error);
   if (!a->child) {
     agent_log(ALOG_ERROR, "cannot run %s: %s", a->self, error->message);
@@ -560,6 +573,32 @@ static gboolean journal_has_news(Agent *a) {
   return rows && rows->len > 0;
 }
 
+/* A refresh or review child that died (the CPU budget's signal, or any
+ * crash): the object it was reading goes into quarantine.  TRUE when one
+ * did, so the refresh can run again at once without it. */
+static gboolean quarantine_culprit(Agent *a, GSubprocess *child, ChildKind kind) {
+  if (kind != CHILD_REFRESH && kind != CHILD_REVIEW)
+    return FALSE;
+  if (!g_subprocess_get_if_signaled(child))
+    return FALSE;
+  int sig = g_subprocess_get_term_sig(child);
+  guint budget = poison_cpu_limit();
+  g_autofree char *how = sig == SIGXCPU ? g_strdup_printf("used up the %u s of CPU time a refresh may take", budget)
+                         : sig == SIGKILL
+                             ? g_strdup_printf("was stopped (killed: over the %u s CPU budget, or out of memory)", budget)
+                             : g_strdup_printf("crashed diaryd (%s)", g_strsignal(sig));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = poison_quarantine_marked(a->store, a->mark_path, how, now_s(), &error);
+  if (!source) {
+    if (error)
+      agent_log(ALOG_ERROR, "cannot quarantine what the %s was reading: %s",
+                kind == CHILD_REFRESH ? "refresh" : "review", error->message);
+    return FALSE;
+  }
+  agent_log(ALOG_WARNING, "%s: set aside (reading it %s); it is left out until it changes", source, how);
+  return TRUE;
+}
+
 static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
   Agent *a = data;
   GSubprocess *child = G_SUBPROCESS(source);
@@ -571,6 +610,7 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
     agent_log(ALOG_ERROR, "%s ended abnormally%s%s",
               kind == CHILD_SYNC ? "a sync" : kind == CHILD_DELIVER ? "a mail delivery" : "a refresh",
               error ? ": " : "", error ? error->message : " (killed by a signal)");
+  gboolean quarantined = ran && quarantine_culprit(a, child, kind);
   g_clear_object(&a->child);
   a->child_kind = CHILD_NONE;
   gint64 now = now_s();
@@ -587,6 +627,8 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
      * least every REFRESH_EVERY (the reminders listed reach 48 h ahead). */
     if (status == 0)
       a->next_refresh = MIN(now + REFRESH_EVERY, local_instant(a, now, 1, 60));
+    else if (quarantined)
+      a->want_refresh = TRUE; /* again now, without the object that stopped it */
     else
       a->next_refresh = now + 300; /* try again soon; the journal waits */
   } else if (kind == CHILD_DELIVER) {
@@ -617,6 +659,8 @@ static void on_review_done(GObject *source, GAsyncResult *res, gpointer data) {
   int which = a->child_review;
   gboolean ok = g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), res, &out, NULL, &error);
   ok = ok && g_subprocess_get_if_exited(G_SUBPROCESS(source)) && g_subprocess_get_exit_status(G_SUBPROCESS(source)) == 0;
+  if (!ok && quarantine_culprit(a, G_SUBPROCESS(source), CHILD_REVIEW))
+    a->want_refresh = TRUE; /* the refresh reads the same object: leave it out there too */
   g_clear_object(&a->child);
   a->child_kind = CHILD_NONE;
   gint64 now = now_s();
@@ -860,6 +904,7 @@ static void agent_clear(Agent *a) {
   g_free(a->self);
   g_free(a->config_path);
   g_free(a->db_path);
+  g_free(a->mark_path);
   g_free(a->folder);
 }
 
@@ -883,13 +928,13 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "diaryd: run takes no arguments\n");
     return EXIT_USAGE;
   }
-  /* Secrets pass through this process: no core dumps. */
-  struct rlimit no_core = {0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
+  /* Secrets pass through this process: no core dumps, no attaching. */
+  secret_protect_process();
 
   Agent a = {.timer_fd = -1, .want_refresh = TRUE, .dry_run = dry_run};
   a.config_path = g_steal_pointer(&config);
   a.db_path = db ? g_steal_pointer(&db) : store_default_path();
+  a.mark_path = poison_mark_path(a.db_path);
   /* The children are full diaryd: this binary, or (in diaryd-agent) the one
    * that exec'd us. */
   a.self = cli_self_path();

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "poison.h"
 #include "store.h"
 
 typedef struct {
@@ -28,6 +29,8 @@ static void on_object(const StoreCalendar *cal, const char *href, const char *ic
   }
   const char *slash = strrchr(href, '/');
   g_autofree char *source = g_strdup_printf("%s/%s/%s", cal->account, cal->name, slash ? slash + 1 : href);
+  if (poison_skip(source, ical, len, r->diags))
+    return;
   guint first = r->series->len;
   appointments_parse(ical, len, source, r->zones, r->series, r->diags);
   if (r->free_time)

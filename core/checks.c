@@ -174,6 +174,7 @@ typedef struct {
   GPtrArray *out;
   GHashTable *slot_cache; /* occurrence pointer -> GArray of Slot */
   GHashTable *pair_counts; /* PairKey -> findings so far */
+  GHashTable *source_counts; /* SourceKey -> findings so far */
   gboolean full;
   guint omitted; /* findings left out by the caps */
 } Run;
@@ -182,12 +183,32 @@ typedef struct {
  * its own; past this many findings of one check for the same series, or the
  * same two series, the rest are left out. */
 #define MAX_PER_SERIES_PAIR 1000
+/* The same for one calendar object (or two) holding many series: a file of
+ * 20,000 overlapping events must not crowd out every other finding before
+ * the overall cap (max_findings) is reached. */
+#define MAX_PER_SOURCE_PAIR 2000
 
 typedef struct {
   CheckKind kind;
   const Series *a, *b;
   guint count;
 } PairKey;
+
+typedef struct {
+  CheckKind kind;
+  const char *a, *b; /* the series' sources (not owned: the diary outlives the run) */
+  guint count;
+} SourceKey;
+
+static guint source_hash(gconstpointer p) {
+  const SourceKey *k = p;
+  return g_str_hash(k->a) * 31u + g_str_hash(k->b) * 7u + (guint)k->kind;
+}
+
+static gboolean source_equal(gconstpointer x, gconstpointer y) {
+  const SourceKey *a = x, *b = y;
+  return a->kind == b->kind && !strcmp(a->a, b->a) && !strcmp(a->b, b->b);
+}
 
 static guint pair_hash(gconstpointer p) {
   const PairKey *k = p;
@@ -245,6 +266,18 @@ static Finding *finding_new(Run *r, CheckKind kind, Severity sev, gint64 day, co
       r->omitted++;
       return NULL;
     }
+    SourceKey sprobe = {kind, a->series->source ? a->series->source : "",
+                        b && b->series->source ? b->series->source : "", 0};
+    SourceKey *sk = g_hash_table_lookup(r->source_counts, &sprobe);
+    if (!sk) {
+      sk = g_memdup2(&sprobe, sizeof sprobe);
+      g_hash_table_add(r->source_counts, sk);
+    }
+    if (sk->count >= MAX_PER_SOURCE_PAIR) {
+      r->omitted++;
+      return NULL;
+    }
+    sk->count++;
     k->count++;
   }
   Finding *f = g_new0(Finding, 1);
@@ -853,11 +886,13 @@ static GPtrArray *run_days(const Diary *diary, const CheckRules *rules, const gi
                            guint *omitted) {
   Run r = {diary, rules, g_ptr_array_new_with_free_func((GDestroyNotify)finding_free),
            g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref),
-           g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL), FALSE, 0};
+           g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL),
+           g_hash_table_new_full(source_hash, source_equal, g_free, NULL), FALSE, 0};
   for (guint i = 0; i < n_days && !r.full; i++)
     run_day(&r, days[i]);
   g_hash_table_destroy(r.slot_cache);
   g_hash_table_destroy(r.pair_counts);
+  g_hash_table_destroy(r.source_counts);
   if (omitted)
     *omitted = r.omitted;
   checks_sort(r.out);

@@ -980,6 +980,35 @@ static void test_max_findings(void) {
   g_assert_cmpuint(f->len, ==, 50);
 }
 
+/* One calendar object with a hundred events at the same time (4,950
+ * clashing pairs) does not crowd out another object's clash a day later:
+ * at most MAX_PER_SOURCE_PAIR (2000) findings of one check come from one
+ * object, well inside max_findings. */
+static void test_source_cap(void) {
+  GString *crowd = g_string_new(NULL);
+  for (int i = 0; i < 100; i++)
+    g_string_append_printf(crowd, "BEGIN:VEVENT\nUID:c%d\nDTSTART:" MON("1000") "\nDTEND:" MON("1100") "\n"
+                           "SUMMARY:Crowd %d\nEND:VEVENT\n", i, i);
+  g_autofree char *crowd_ics = g_string_free(crowd, FALSE);
+  g_autoptr(TestDiary) t = make_diary(NULL, crowd_ics, EV("x1", TUE("1000"), TUE("1100"), "") EV("x2", TUE("1030"), TUE("1130"), ""));
+  CheckRules rules;
+  test_rules(&rules);
+  rules.enabled = 1u << CHECK_CONFLICT;
+  rules.n_suggestions = 0;
+  rules.max_findings = 2100;
+  g_autoptr(GPtrArray) f = checks_run(t->diary, &rules);
+  guint crowd_n = 0, other = 0;
+  for (guint i = 0; i < f->len; i++) {
+    const FindingOcc *o = g_ptr_array_index(((const Finding *)g_ptr_array_index(f, i))->occurrences, 0);
+    if (o->uid[0] == 'c')
+      crowd_n++;
+    else
+      other++;
+  }
+  EXPECT(crowd_n == 2000, "%u findings from the crowded object, want 2000", crowd_n);
+  EXPECT(other == 1, "the other object's clash: %u findings, want 1", other);
+}
+
 static void test_finding_shape(void) {
   /* Titles and places with line breaks; one clash after local midnight
    * that is still Monday in UTC. */
@@ -1206,6 +1235,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/checks/shape/findings", test_finding_shape);
   g_test_add_func("/checks/enabled-masks", test_enabled_masks);
   g_test_add_func("/checks/max-findings", test_max_findings);
+  g_test_add_func("/checks/max-per-source", test_source_cap);
   g_test_add_func("/checks/helpers/names", test_check_names);
   g_test_add_func("/checks/helpers/defaults", test_defaults);
   return g_test_run();
