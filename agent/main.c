@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "refresh.h"
 #include "report.h"
+#include "secret.h"
 #include "slots.h"
 #include "when.h"
 
@@ -49,8 +50,8 @@ static int cmd_check(int argc, char **argv) {
     report_findings_text(out, &ropts, diary_n_occurrences(diary), findings);
   common_write(out);
   if (omitted)
-    fprintf(stderr, "diaryd: %u more findings left out (at most %u in all, and 1000 of one check for the same "
-                    "appointment or pair of appointments)\n", omitted, c.cfg.rules.max_findings);
+    fprintf(stderr, "diaryd: %u more findings left out (at most %u in all, 1000 of one check for the same "
+                    "appointment or pair of appointments, and 2000 for the same calendar object or pair)\n", omitted, c.cfg.rules.max_findings);
   rc = 0;
   for (guint i = 0; i < findings->len; i++)
     if (((Finding *)g_ptr_array_index(findings, i))->severity == SEVERITY_ERROR)
@@ -177,6 +178,10 @@ static void usage(FILE *to) {
 }
 
 int main(int argc, char **argv) {
+  /* First: every command may read a password or a token (sync, book,
+   * outbox, auth; check and agenda read the config too), and none needs a
+   * core file or a debugger attached from outside. */
+  secret_protect_process();
   setlocale(LC_ALL, "");
   if (argc < 2) {
     usage(stderr);

@@ -533,6 +533,13 @@ static char *resolve_path(Loader *l, const char *text) {
   return g_build_filename(l->dir, text, NULL);
 }
 
+/* "group", "others" or "group and others", for the w bits of `mode`. */
+static const char *writers(mode_t mode) {
+  if ((mode & S_IWGRP) && (mode & S_IWOTH))
+    return "group and others";
+  return mode & S_IWGRP ? "group" : "others";
+}
+
 static char *resolve_ca_file(Loader *l, const Section *s, gboolean *bad) {
   const char *key = "ca_file";
   int line = section_key_line(s, key);
@@ -552,6 +559,16 @@ static char *resolve_ca_file(Loader *l, const Section *s, gboolean *bad) {
   close(fd);
   if (!regular) {
     problem(l, line, "%s: %s is not a regular file", key, path);
+    *bad = TRUE;
+    return NULL;
+  }
+  /* Not a secret, but whoever can add a certificate authority to it can
+   * pose as the server and be sent the password. */
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    problem(l, line,
+            "%s: %s is writable by %s (mode %04o): whoever can change it can pose as the server and be sent the "
+            "password: chmod go-w %s",
+            key, path, writers(st.st_mode), (unsigned)(st.st_mode & 07777), path);
     *bad = TRUE;
     return NULL;
   }
@@ -1348,6 +1365,40 @@ static void load_mail(Loader *l, const Section *s) {
 
 /* ---- loading ----------------------------------------------------------------------- */
 
+/* ssh's rule for its config, password or not: whoever can change the file
+ * chooses the commands diaryd runs (password_command, sendmail) and the
+ * servers the passwords and tokens go to.  So the file (`st`, from the
+ * descriptor read) must be writable by its owner alone, and that owner must
+ * be us or root; and its folder must not let others replace it (writable by
+ * others without the sticky bit, as /tmp has).  One problem, and the file
+ * is not read. */
+static gboolean trusted_file(Loader *l, const char *path, const struct stat *st) {
+  if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+    problem(l, 0,
+            "writable by %s (mode %04o): whoever can change it chooses the commands diaryd runs and where the "
+            "passwords go, so it is not used: chmod go-w %s",
+            writers(st->st_mode), (unsigned)(st->st_mode & 07777), path);
+    return FALSE;
+  }
+  if (st->st_uid != geteuid() && st->st_uid != 0) {
+    problem(l, 0,
+            "belongs to another user (uid %u), who can change it: it is not used; copy it and use the copy, "
+            "or chown it",
+            (unsigned)st->st_uid);
+    return FALSE;
+  }
+  g_autofree char *dir = g_path_get_dirname(path);
+  struct stat dst;
+  if (stat(dir, &dst) == 0 && (dst.st_mode & (S_IWGRP | S_IWOTH)) && !(dst.st_mode & S_ISVTX)) {
+    problem(l, 0,
+            "its folder %s is writable by %s (mode %04o): whoever can write there can replace the file, so it is "
+            "not used: chmod go-w %s",
+            dir, writers(dst.st_mode), (unsigned)(dst.st_mode & 07777), dir);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Reads at most MAX_FILE_SIZE bytes of a regular file, from one open
  * descriptor whose mode is the one judged (no window between a stat and the
  * read), without reading on when the file is larger than allowed. */
@@ -1369,6 +1420,10 @@ static char *read_config(Loader *l, const char *path, gboolean explicit, gsize *
     return NULL;
   }
   l->private_file = (st.st_mode & 077) == 0;
+  if (!trusted_file(l, path, &st)) {
+    close(fd);
+    return NULL;
+  }
   if (st.st_size > MAX_FILE_SIZE) {
     problem(l, 0, "larger than 1 MB: not a config file");
     close(fd);
@@ -1405,7 +1460,9 @@ static gint cmp_problem_line(gconstpointer a, gconstpointer b) {
   return (x->line > y->line) - (x->line < y->line);
 }
 
-DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfig *check) {
+/* A config with its defaults, about `path` (NULL: the default path), and
+ * the loader that fills it. */
+static DiarydConfig *loader_start(Loader *l, const char *path) {
   DiarydConfig *cfg = g_new0(DiarydConfig, 1);
   cfg->accounts = g_ptr_array_new_with_free_func((GDestroyNotify)account_free);
   cfg->calendars = g_ptr_array_new_with_free_func((GDestroyNotify)calendar_settings_free);
@@ -1415,74 +1472,98 @@ DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfi
   cfg->path = path ? g_strdup(path) : diaryd_config_default_path();
 
   g_autofree char *dir = g_path_get_dirname(cfg->path);
-  Loader l = {cfg, NULL, FALSE, g_canonicalize_filename(dir, NULL), NULL, NULL};
-  l.sections = g_ptr_array_new_with_free_func((GDestroyNotify)section_free);
-  l.account_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  gsize len = 0;
-  gboolean missing = FALSE;
-  char *text = read_config(&l, cfg->path, explicit, &len, &missing);
-  if (missing)
-    g_clear_pointer(&cfg->path, g_free);
-  if (!text)
-    goto out;
+  *l = (Loader){cfg, NULL, FALSE, g_canonicalize_filename(dir, NULL), NULL, NULL};
+  l->sections = g_ptr_array_new_with_free_func((GDestroyNotify)section_free);
+  l->account_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  return cfg;
+}
 
+/* The file's text, once read: everything but the reading.  Both entry
+ * points go through here, so the fuzzer exercises exactly what a file gets. */
+static void load_text(Loader *l, const char *text, gsize len, CheckConfig *check) {
+  if (len > MAX_FILE_SIZE) {
+    problem(l, 0, "larger than 1 MB: not a config file");
+    return;
+  }
   const char *nul = memchr(text, '\0', len);
   if (nul) {
     int line = 1;
     for (const char *p = text; p < nul; p++)
       line += *p == '\n';
-    problem(&l, line, "has a NUL byte: not a text file");
-    goto out;
+    problem(l, line, "has a NUL byte: not a text file");
+    return;
   }
-  l.kf = g_key_file_new();
-  if (!g_key_file_load_from_data(l.kf, text, len, G_KEY_FILE_NONE, NULL)) {
-    report_syntax(&l, text, len);
-    goto out;
+  l->kf = g_key_file_new();
+  if (!g_key_file_load_from_data(l->kf, text, len, G_KEY_FILE_NONE, NULL)) {
+    report_syntax(l, text, len);
+    return;
   }
   Section *current = NULL;
-  each_line(&l, text, len, scan_line, &current);
+  each_line(l, text, len, scan_line, &current);
 
   /* Accounts first, so a [calendar] may come before its [account]. */
-  for (guint i = 0; i < l.sections->len; i++) {
-    Section *s = g_ptr_array_index(l.sections, i);
+  for (guint i = 0; i < l->sections->len; i++) {
+    Section *s = g_ptr_array_index(l->sections, i);
     if (g_str_has_prefix(s->name, "account ")) {
       g_autofree char *name = g_strstrip(g_strdup(s->name + 8));
-      g_hash_table_add(l.account_names, g_steal_pointer(&name));
+      g_hash_table_add(l->account_names, g_steal_pointer(&name));
     }
   }
-  for (guint i = 0; i < l.sections->len; i++) {
-    Section *s = g_ptr_array_index(l.sections, i);
+  for (guint i = 0; i < l->sections->len; i++) {
+    Section *s = g_ptr_array_index(l->sections, i);
     if (!strcmp(s->name, "check")) {
-      load_check(&l, s, check);
+      load_check(l, s, check);
     } else if (!strcmp(s->name, "agent")) {
-      load_agent(&l, s);
+      load_agent(l, s);
     } else if (!strcmp(s->name, "mail")) {
-      load_mail(&l, s);
+      load_mail(l, s);
     } else if (g_str_has_prefix(s->name, "account ") || !strcmp(s->name, "account")) {
       g_autofree char *name = g_strstrip(g_strdup(s->name + 7));
-      load_account(&l, s, name);
+      load_account(l, s, name);
     } else if (g_str_has_prefix(s->name, "calendar ") || !strcmp(s->name, "calendar")) {
       g_autofree char *rest = g_strstrip(g_strdup(s->name + 8));
-      load_calendar(&l, s, rest);
+      load_calendar(l, s, rest);
     } else {
-      problem(&l, s->line,
+      problem(l, s->line,
               "unknown section [%s] (known: [check], [agent], [mail], [account NAME], [calendar ACCOUNT/NAME])",
               s->name);
     }
   }
+}
 
-out:
+static DiarydConfig *loader_finish(Loader *l) {
   /* Stable: problems of one line keep the order they were found in. */
-  g_ptr_array_sort(cfg->problems, cmp_problem_line);
+  g_ptr_array_sort(l->cfg->problems, cmp_problem_line);
+  g_clear_pointer(&l->kf, g_key_file_unref);
+  g_hash_table_destroy(l->account_names);
+  g_ptr_array_unref(l->sections);
+  g_free(l->dir);
+  return l->cfg;
+}
+
+DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfig *check) {
+  Loader l;
+  DiarydConfig *cfg = loader_start(&l, path);
+  gsize len = 0;
+  gboolean missing = FALSE;
+  char *text = read_config(&l, cfg->path, explicit, &len, &missing);
+  if (missing)
+    g_clear_pointer(&cfg->path, g_free);
   if (text) {
+    load_text(&l, text, len, check);
     explicit_bzero(text, len);
     g_free(text);
   }
-  g_clear_pointer(&l.kf, g_key_file_unref);
-  g_hash_table_destroy(l.account_names);
-  g_ptr_array_unref(l.sections);
-  g_free(l.dir);
-  return cfg;
+  return loader_finish(&l);
+}
+
+DiarydConfig *diaryd_config_load_text(const char *path, const char *text, gsize len, gboolean private_file,
+                                      CheckConfig *check) {
+  Loader l;
+  loader_start(&l, path);
+  l.private_file = private_file;
+  load_text(&l, text, len, check);
+  return loader_finish(&l);
 }
 
 /* ---- lookups ------------------------------------------------------------------------ */

@@ -193,8 +193,24 @@ char *diaryd_config_default_path(void);
  * any problem is kept, marked `bad` (mail_transport_new() refuses it), with
  * what could be read.  A file over 1 MB, with a NUL byte, or that GKeyFile
  * cannot parse gives one problem (with the line when there is one) and
- * empty lists. */
+ * empty lists.  So does a file that others could have changed, which is not
+ * read at all, password or not (ssh's rule): writable by group or others,
+ * owned by a user other than us and root, or in a folder that group or
+ * others may write without the sticky bit; the message names the fix
+ * (chmod go-w FILE).  A ca_file that group or others may write is a problem
+ * of its account (or [mail]): it decides whom the password goes to. */
 DiarydConfig *diaryd_config_load(const char *path, gboolean explicit, CheckConfig *check);
+
+/* diaryd_config_load() of text already in memory (`len` bytes, NUL bytes
+ * and all: they are a problem, as in a file), as if read from `path` (NULL:
+ * the default path), which names the file in problems and is the folder
+ * relative paths are resolved against.  `private_file`: whether the text
+ * came from a file that group and others cannot read, which is what allows
+ * a `password`.  Like loading a file, this runs no command (password_command
+ * is only split) and opens nothing but a ca_file, to check that it is a
+ * regular file.  Never NULL. */
+DiarydConfig *diaryd_config_load_text(const char *path, const char *text, gsize len, gboolean private_file,
+                                      CheckConfig *check);
 
 /* "FILE:LINE: message" or "FILE: message". */
 char *config_problem_format(const ConfigProblem *p);

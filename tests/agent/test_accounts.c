@@ -1,6 +1,7 @@
 /* Tests for config/accounts.c: every kind of problem with its line, clean
  * files, the shipped example (as it is and with its examples switched on),
- * the password's file-mode rule, calendar matching, and password_command
+ * the password's file-mode rule, the rule on who may change the file (ssh's: file,
+ * folder, owner; and a ca_file), calendar matching, and password_command
  * run for real (output, newlines, exit status, signals, size and time
  * limits), with a canary to show that no secret reaches a message.
  *
@@ -12,6 +13,7 @@
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "accounts.h"
 #include "testutil.h"
@@ -461,7 +463,7 @@ static void test_clean(void) {
 static void test_password_mode(void) {
   g_autoptr(Tmp) t = tmp_new();
   const char *text = "[account work]\nurl = https://x.example.com/\nusername = sam\n\npassword = " CANARY "\n";
-  const int modes[] = {0644, 0640, 0604, 0620, 0602};
+  const int modes[] = {0644, 0640, 0604, 0440, 0404}; /* readable by others, writable by the owner alone */
   for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
     g_autofree char *path = tmp_write(t, "config", text, -1, modes[i]);
     g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
@@ -486,6 +488,114 @@ static void test_password_mode(void) {
     EXPECT(cfg->accounts->len == 1, "mode %o: no account", mode);
     g_assert_cmpint(g_chmod(path, 0600), ==, 0);
   }
+}
+
+/* ---- who may change the file: ssh's rule, password or not ------------------------------ */
+
+/* The one problem of a file refused unread: at line 0, naming the file and
+ * the fix, no account kept, nothing of its text in the message. */
+static void expect_refused(const DiarydConfig *cfg, const char *what, const char *has, const char *fix) {
+  g_autofree char *all = problems_text(cfg);
+  EXPECT(cfg->problems->len == 1, "%s: problems:\n%s", what, all);
+  const ConfigProblem *p = cfg->problems->len ? g_ptr_array_index(cfg->problems, 0) : NULL;
+  EXPECT(p && p->line == 0 && strstr(p->message, has), "%s: \"%s\" lacks \"%s\"", what, p ? p->message : "", has);
+  EXPECT(p && g_str_has_suffix(p->message, fix), "%s: \"%s\" does not end in \"%s\"", what, p ? p->message : "",
+         fix);
+  g_autofree char *line = p ? config_problem_format(p) : NULL;
+  EXPECT(line && g_str_has_prefix(line, cfg->path) && line[strlen(cfg->path)] == ':', "%s: %s", what, line);
+  EXPECT(!strstr(all, CANARY), "%s: the secret is in a message", what);
+  EXPECT(cfg->accounts->len == 0 && cfg->mail.password_command == NULL, "%s: an account or [mail] was read", what);
+}
+
+static void test_writable(void) {
+  g_autoptr(Tmp) t = tmp_new();
+  /* No password at all: a password_command is as good as one to whoever can change it. */
+  const char *text = "[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                     "password_command = printf " CANARY "\n"
+                     "[mail]\nurl = smtps://smtp.example.com\nusername = sam\npassword_command = printf " CANARY "\n";
+  static const struct {
+    int mode;
+    const char *has;
+  } modes[] = {
+      {0620, "writable by group (mode 0620)"},          {0602, "writable by others (mode 0602)"},
+      {0622, "writable by group and others (mode 0622)"}, {0664, "writable by group (mode 0664)"},
+      {0666, "writable by group and others (mode 0666)"}, {0777, "writable by group and others (mode 0777)"},
+      {0460, "writable by group (mode 0460)"},          {0620 | S_ISVTX, "writable by group (mode 1620)"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+    g_autofree char *path = tmp_write(t, "config", text, -1, modes[i].mode);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    g_autofree char *what = g_strdup_printf("mode %o", modes[i].mode);
+    g_autofree char *fix = g_strdup_printf("chmod go-w %s", path);
+    expect_refused(cfg, what, modes[i].has, fix);
+    g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+  }
+  /* Readable by all but writable by its owner alone: fine without a password. */
+  const int fine[] = {0644, 0444, 0600, 0400, 0755};
+  for (guint i = 0; i < G_N_ELEMENTS(fine); i++) {
+    g_autofree char *path = tmp_write(t, "config", text, -1, fine[i]);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    g_autofree char *all = problems_text(cfg);
+    EXPECT(cfg->problems->len == 0 && cfg->accounts->len == 1, "mode %o: problems:\n%s", fine[i], all);
+  }
+
+  /* Its folder: writable by others lets them replace the file, unless sticky (/tmp). */
+  g_autofree char *sub = g_build_filename(t->dir, "shared", NULL);
+  g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+  g_autofree char *path = g_build_filename(sub, "config", NULL);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_assert_cmpint(g_chmod(path, 0600), ==, 0);
+  const int bad_dirs[] = {0770, 0707, 0777, 0730};
+  for (guint i = 0; i < G_N_ELEMENTS(bad_dirs); i++) {
+    g_assert_cmpint(g_chmod(sub, bad_dirs[i]), ==, 0);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    g_autofree char *what = g_strdup_printf("folder mode %o", bad_dirs[i]);
+    g_autofree char *has = g_strdup_printf("its folder %s is writable by", sub);
+    g_autofree char *fix = g_strdup_printf("chmod go-w %s", sub);
+    expect_refused(cfg, what, has, fix);
+  }
+  const int fine_dirs[] = {0700, 0755, 01777, 01770};
+  for (guint i = 0; i < G_N_ELEMENTS(fine_dirs); i++) {
+    g_assert_cmpint(g_chmod(sub, fine_dirs[i]), ==, 0);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    g_autofree char *all = problems_text(cfg);
+    EXPECT(cfg->problems->len == 0 && cfg->accounts->len == 1, "folder mode %o: problems:\n%s", fine_dirs[i], all);
+  }
+  g_assert_cmpint(g_chmod(sub, 0700), ==, 0);
+
+  /* Another user's file: they can change it whatever its mode (root's is fine).
+   * Only root can give a file away, so only then is this tested. */
+  if (geteuid() == 0) {
+    g_assert_cmpint(chown(path, 65534, 65534), ==, 0);
+    g_autoptr(DiarydConfig) cfg = diaryd_config_load(path, TRUE, NULL);
+    expect_refused(cfg, "owned by uid 65534", "belongs to another user (uid 65534)", "or chown it");
+    g_assert_cmpint(chown(path, 0, 0), ==, 0);
+    g_autoptr(DiarydConfig) root = diaryd_config_load(path, TRUE, NULL);
+    EXPECT(root->problems->len == 0, "owned by root: refused");
+  } else {
+    g_test_message("not root: a file of another user is not tested");
+  }
+  g_remove(path);
+  g_rmdir(sub);
+
+  /* A ca_file others can change: not a secret, but it decides whom the password goes to. */
+  g_autofree char *ca = tmp_write(t, "ca.pem", "-----BEGIN CERTIFICATE-----\n", -1, 0664);
+  g_autofree char *with_ca = g_strdup_printf("[account work]\nurl = https://x.example.com/\nusername = sam\n"
+                                             "password_command = pass x\nca_file = %s\n",
+                                             ca);
+  g_autofree char *cpath = tmp_write(t, "config", with_ca, -1, 0600);
+  g_autoptr(DiarydConfig) cfg = diaryd_config_load(cpath, TRUE, NULL);
+  g_autofree char *all = problems_text(cfg);
+  g_autofree char *want =
+      g_strdup_printf("ca_file: %s is writable by group (mode 0664): whoever can change it can pose as the server "
+                      "and be sent the password: chmod go-w %s",
+                      ca, ca);
+  const ConfigProblem *p = cfg->problems->len == 1 ? g_ptr_array_index(cfg->problems, 0) : NULL;
+  EXPECT(p && p->line == 5 && !strcmp(p->message, want), "ca_file 0664: problems:\n%s", all);
+  EXPECT(cfg->accounts->len == 0, "ca_file 0664: the account is kept");
+  g_assert_cmpint(g_chmod(ca, 0644), ==, 0);
+  g_autoptr(DiarydConfig) ok = diaryd_config_load(cpath, TRUE, NULL);
+  EXPECT(ok->problems->len == 0 && ok->accounts->len == 1, "ca_file 0644: refused");
 }
 
 /* ---- files as a whole -------------------------------------------------------------- */
@@ -843,6 +953,11 @@ static const SecretRow secret_rows[] = {
     {"blanks kept", {"printf", " pw \\n"}, " pw ", 0, NULL},
     {"stdin is /dev/null", {"sh", "-c", "cat; printf pw"}, "pw", 0, NULL},
     {"exactly 4 KB", {"sh", "-c", "yes x | head -c 4096"}, NULL, 0, NULL}, /* checked below */
+    {"4 KB without a newline", {"sh", "-c", "yes x | tr -d '\\n' | head -c 4096"}, NULL, 0, NULL}, /* below */
+    {"CRLF of two", {"printf", "pw\\r\\n\\r\\n"}, "pw\r\n", 0, NULL},
+    {"LF then CRLF", {"printf", "pw\\n\\r\\n"}, "pw\n", 0, NULL},
+    {"only a newline", {"printf", "\\n"}, NULL, G_IO_ERROR_INVALID_DATA, "printed no password"},
+    {"inner newline kept", {"printf", "p\\nw\\n"}, "p\nw", 0, NULL},
     {"exit 1", {"sh", "-c", "printf " CANARY "; exit 1"}, NULL, G_IO_ERROR_FAILED,
      "account 'work': password_command \"sh\" exited with status 1"},
     {"exit 3 after stderr",
@@ -873,6 +988,10 @@ static void test_secret(void) {
     g_autofree char *secret = account_secret(&a, &error);
     if (!strcmp(row->name, "exactly 4 KB")) {
       EXPECT(secret && strlen(secret) == 4095, "%s: %s", row->name, error ? error->message : "wrong length");
+      continue;
+    }
+    if (!strcmp(row->name, "4 KB without a newline")) {
+      EXPECT(secret && strlen(secret) == 4096, "%s: %s", row->name, error ? error->message : "wrong length");
       continue;
     }
     if (row->secret) {
@@ -949,6 +1068,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/accounts/problems", test_problems);
   g_test_add_func("/accounts/clean", test_clean);
   g_test_add_func("/accounts/password-mode", test_password_mode);
+  g_test_add_func("/accounts/writable", test_writable);
   g_test_add_func("/accounts/files", test_files);
   g_test_add_func("/accounts/load-check", test_load_check);
   g_test_add_func("/accounts/example", test_example);

@@ -5,6 +5,7 @@
  * with the test acting as the browser.  Every secret is a "canary-" string
  * that no error message may contain. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
@@ -637,6 +638,46 @@ static void test_no_temp_files(Fx *fx, gconstpointer data) {
   g_assert_cmpstr(joined, ==, "home.json,work.json,work.lock");
 }
 
+/* Every write is a new file renamed over the old one: a reader that had
+ * opened the old file still reads all of it (never a mix, never a
+ * truncated file), the old inode is gone from the folder, and the name
+ * then gives a new inode that was 0600 from its creation (umask 0 cannot
+ * widen it). */
+static void test_atomic_replace(Fx *fx, gconstpointer data) {
+  (void)data;
+  put_tokens(fx, NOW - 10);
+  g_autofree char *before = file_text(fx);
+  int fd = open(fx->file, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint(fd, >=, 0);
+  struct stat old_st, new_st;
+  g_assert_cmpint(fstat(fd, &old_st), ==, 0);
+  mode_t mask = umask(0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = oauth_access_token(&fx->account, fx->http, NOW, &error);
+  umask(mask);
+  g_assert_no_error(error);
+  g_assert_cmpstr(token, ==, "canary-access-2");
+
+  char buf[4096];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  g_assert_cmpint(n, >, 0);
+  buf[n] = '\0';
+  g_assert_cmpstr(buf, ==, before);
+  struct stat gone;
+  g_assert_cmpint(fstat(fd, &gone), ==, 0);
+  g_assert_cmpuint(gone.st_nlink, ==, 0);
+  close(fd);
+
+  g_assert_cmpint(stat(fx->file, &new_st), ==, 0);
+  g_assert_true(new_st.st_ino != old_st.st_ino);
+  g_assert_cmpuint(new_st.st_nlink, ==, 1);
+  g_assert_cmpint(new_st.st_mode & 07777, ==, 0600);
+  g_autofree char *access = file_member(fx, "access_token");
+  g_assert_cmpstr(access, ==, "canary-access-2");
+  g_autofree char *joined = dir_names(fx->dir);
+  g_assert_cmpstr(joined, ==, "work.json,work.lock");
+}
+
 static void test_invalidate(Fx *fx, gconstpointer data) {
   (void)data;
   put_tokens(fx, NOW + 3600);
@@ -1080,6 +1121,7 @@ int main(int argc, char **argv) {
   ADD("/oauth/unreachable", test_unreachable);
   ADD("/oauth/file/modes", test_modes);
   ADD("/oauth/file/mode-drift", test_mode_drift);
+  ADD("/oauth/file/atomic-replace", test_atomic_replace);
   ADD("/oauth/file/symlink", test_symlink_refused);
   ADD("/oauth/file/damaged", test_damaged);
   ADD("/oauth/file/issuer-changed", test_issuer_changed);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The config file's [account] and [calendar] sections: `diaryd config check`
 # lists every problem as FILE:LINE: message (exit 2) or says there are none
-# (exit 0); a password in a file others can read is refused; sync refuses a
+# (exit 0); a password in a file others can read is refused, and so is any
+# file others can change (or in a folder they can write); sync refuses a
 # config with problems before any request; per-calendar settings reach the
 # checks (busy = false).
 # Helpers below are called through t(), which shellcheck cannot follow.
@@ -118,6 +119,46 @@ t "password in a 0600 file: the calendar synced with it" json "$TMP/pw600sync.ou
 c = cal(d, 'home/Diary')
 assert c['status'] in ('synced', 'unchanged') and c['objects'] == 0, c
 "
+
+# ---- a file others can change: refused, password or not (ssh's rule) ------------------------------
+# Only a password_command here: whoever can edit the file can change the
+# command or the url the password goes to.
+WR=$TMP/writable.conf
+write_config "$WR" <<EOF
+[account home]
+url = $RADICALE_URL
+username = sam
+password_command = printf %s pw-in-file-4e2a
+EOF
+for mode in 664 646 666 620; do
+  chmod "$mode" "$WR"
+  run "wr$mode" config check --config "$WR"
+  t "a $mode file without a password: config check exits 2" expect_rc "wr$mode" 2
+  t "a $mode file: the problem names the file, says writable, and gives chmod go-w FILE" \
+    bash -c "grep -E '^$WR: ' '$TMP/wr$mode.out' | grep -i writable | grep -qF 'chmod go-w $WR' || { cat '$TMP/wr$mode.out'; false; }"
+done
+MARK=$(log_lines "$RADICALE_LOG")
+run wrsync sync --config "$WR" --db "$TMP/wr.db"
+t "a group-writable file: sync exits 2" expect_rc wrsync 2
+t "a group-writable file: sync says why on stderr" stderr_has wrsync "^$WR: .*chmod go-w $WR"
+t "a group-writable file: sync sends no request" \
+  test "$(log_since "$RADICALE_LOG" "$MARK" | grep -c ' request for ')" = 0
+t "a group-writable file: the password is in no message" bash -c "! grep -q pw-in-file-4e2a '$TMP'/wr*.out '$TMP'/wr*.err"
+chmod 644 "$WR"
+run wr644 config check --config "$WR"
+t "the same file 0644 (readable, not writable, by others): no problems" expect_rc wr644 0
+# Its folder: others could replace the file.
+mkdir -p "$TMP/open"
+cp "$WR" "$TMP/open/config"
+chmod 777 "$TMP/open"
+run wrdir config check --config "$TMP/open/config"
+t "a file in a folder others can write: config check exits 2" expect_rc wrdir 2
+t "a file in a folder others can write: names the folder and the fix" \
+  bash -c "grep -F 'its folder $TMP/open is writable' '$TMP/wrdir.out' | grep -qF 'chmod go-w $TMP/open' || { cat '$TMP/wrdir.out'; false; }"
+chmod 1777 "$TMP/open"
+run wrsticky config check --config "$TMP/open/config"
+t "the same folder with the sticky bit (as /tmp): fine" expect_rc wrsticky 0
+chmod 755 "$TMP/open"
 
 # ---- a good file, and the default path -------------------------------------------------------
 write_config <<EOF
