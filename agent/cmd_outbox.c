@@ -28,6 +28,7 @@
 #include "confirmations.h"
 #include "mail.h"
 #include "message.h"
+#include "crashpoint.h"
 #include "outbox.h"
 #include "report.h"
 #include "store.h"
@@ -94,10 +95,10 @@ static gboolean deliver(Store *store, MailTransport *t, StoreOutboxRow *row, gin
   GBytes *bytes = dated ? dated : row->message;
   gsize len;
   const char *data = g_bytes_get_data(bytes, &len);
-  outbox_test_crash("before-send");
+  crashpoint("before-send");
   g_autoptr(GError) failure = NULL;
   gboolean ok = mail_send(t, row->sender, row->recipient, data, len, &failure);
-  outbox_test_crash(ok ? "after-send" : "after-failure");
+  crashpoint(ok ? "after-send" : "after-failure");
   const char *what = row->summary ? row->summary : row->uid;
   if (ok) {
     n->sent++;

@@ -10,6 +10,3 @@
 #define OUTBOX_EXIT_STOPPED 3
 #define OUTBOX_PAUSE 3600
 
-/* For the crash tests: when DIARYD_TEST_CRASH names `step`, the process
- * kills itself (SIGKILL) there, as a power cut would stop it. */
-void outbox_test_crash(const char *step);

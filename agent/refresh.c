@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "common.h"
 #include "confirmations.h"
+#include "crashpoint.h"
 #include "outbox.h"
 #include "refresh.h"
 #include "reminders.h"
@@ -348,7 +349,7 @@ int cmd_refresh(int argc, char **argv) {
          confirmations_refresh(&confirm, &mail, &error) &&
          (last_seq < 0 || store_journal_ack(store, AGENT_CONSUMER, last_seq, &error)) &&
          store_value_set_int(store, "refresh.at", s.now, &error);
-    outbox_test_crash("refresh-before-commit");
+    crashpoint("refresh-before-commit");
     if (ok)
       ok = store_commit(store, &error);
     else
