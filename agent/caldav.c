@@ -10,6 +10,7 @@
  * relative or absolute, and the same object must have one key.
  */
 #include "caldav.h"
+#include "crashpoint.h"
 
 #include <string.h>
 
@@ -63,7 +64,14 @@ static gboolean is_status_retried(long status) { return status == 500 || status 
 
 /* Sends `req`, retrying what a retry may cure.  Returns TRUE with any final
  * status in `resp` except 401 (CALDAV_ERROR_AUTH) and a 429/503 that asks
- * to wait too long (CALDAV_ERROR_BUSY). */
+ * to wait too long (CALDAV_ERROR_BUSY).
+ *
+ * A refused connection, a reset or a truncated reply is tried again after
+ * 1, 2 and 4 s.  A timeout is not: it has already waited its whole time
+ * (20 s to connect, 60 s without progress, the transfer's deadline), and
+ * three more would make a silent server hold a sync four times as long;
+ * the next sync tries again.  Nor is a reply that broke off after the
+ * stream had handed members on (`reset` refuses). */
 static gboolean send(CaldavClient *client, const HttpRequest *req, gboolean retry_5xx, AttemptReset reset,
                      gpointer reset_data, guint *requests, HttpResponse *resp, GError **error) {
   gboolean reauthed = FALSE;
@@ -83,6 +91,11 @@ static gboolean send(CaldavClient *client, const HttpRequest *req, gboolean retr
     if (!ok) {
       if (!g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TEMPORARY) || last) {
         g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+      }
+      if (reset && !reset(reset_data)) {
+        g_set_error(error, HTTP_ERROR, HTTP_ERROR_TEMPORARY,
+                    "%s (the reply broke off after data had arrived: not retried)", local->message);
         return FALSE;
       }
       g_usleep(backoff * G_USEC_PER_SEC);
@@ -367,8 +380,12 @@ CaldavDiscovery *caldav_discover(CaldavClient *client, const char *url, GError *
   for (int i = 0; i < 2 && !d->homes->len && !d->calendars->len; i++) {
     g_autoptr(GError) local = NULL;
     if (!probe(client, order[i], d, &local)) {
+      /* Refused credentials and certificates are the account's, not the
+       * URL's; a timeout has cost its full wait already, and the other
+       * URL is on the same server. */
       if (g_error_matches(local, CALDAV_ERROR, CALDAV_ERROR_AUTH) ||
-          g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TLS)) {
+          g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TLS) ||
+          g_error_matches(local, HTTP_ERROR, HTTP_ERROR_TIMEOUT)) {
         g_propagate_error(error, g_steal_pointer(&local));
         caldav_discovery_free(d);
         return NULL;
@@ -384,7 +401,9 @@ CaldavDiscovery *caldav_discover(CaldavClient *client, const char *url, GError *
     }
   if (!d->calendars->len) {
     g_autofree char *shown = http_url_for_display(url);
-    if (first)
+    if (first && first->domain == HTTP_ERROR)
+      g_propagate_error(error, g_steal_pointer(&first)); /* the server could not be reached: say only that */
+    else if (first)
       g_set_error(error, CALDAV_ERROR, CALDAV_ERROR_NOT_FOUND, "no CalDAV calendar found from %s: %s", shown,
                   first->message);
     else
@@ -915,6 +934,8 @@ gboolean caldav_put(CaldavClient *client, const char *url, const char *ical, con
   if (!ok)
     write_refused("PUT", url, &resp, error);
   http_response_clear(&resp);
+  if (ok)
+    crashpoint("put");
   return ok;
 }
 
@@ -930,6 +951,8 @@ gboolean caldav_delete(CaldavClient *client, const char *url, const char *if_mat
   if (!ok)
     write_refused("DELETE", url, &resp, error);
   http_response_clear(&resp);
+  if (ok)
+    crashpoint("delete");
   return ok;
 }
 

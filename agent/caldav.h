@@ -87,7 +87,11 @@ typedef struct {
 
 /* From a bare host, a principal, a home or a calendar URL to the list of
  * calendars: .well-known/caldav (redirects followed), current-user-
- * principal, calendar-home-set, then the home's members. */
+ * principal, calendar-home-set, then the home's members.
+ * Errors: CALDAV_ERROR_AUTH; HTTP_ERROR when no answer came (a refused
+ * connection, a timeout, a certificate, a refused redirect: libcurl's
+ * reason, naming the URL); CALDAV_ERROR_NOT_FOUND when answers came but
+ * no calendar. */
 CaldavDiscovery *caldav_discover(CaldavClient *client, const char *url, GError **error);
 
 typedef struct {

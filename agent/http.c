@@ -8,8 +8,9 @@
  *
  * The body cap is enforced in the write callback, by counting: libcurl
  * 7.88's CURLOPT_MAXFILESIZE_LARGE only looks at a Content-Length the
- * server chose to send.  Retry-After is read from the header ourselves:
- * CURLINFO_RETRY_AFTER may be negative before libcurl 8.12.
+ * server chose to send.  Retry-After is read from the header ourselves, by
+ * core/httpdate (pure, and fuzzed on its own): CURLINFO_RETRY_AFTER may be
+ * negative before libcurl 8.12.
  *
  * Credentials and redirects: libcurl does not send credentials set with
  * CURLOPT_USERNAME/PASSWORD or CURLOPT_XOAUTH2_BEARER to a host other than
@@ -31,11 +32,19 @@
 
 #define MAX_REDIRECTS 5
 #define CONNECT_TIMEOUT_S 20
+/* A transfer moving fewer than LOW_SPEED_LIMIT bytes a second for
+ * LOW_SPEED_TIME seconds is abandoned: a server thinking before it answers
+ * sends nothing at all for a while (any limit catches that alike), and a
+ * real reply, even over a poor link, moves far faster than 100 bytes a
+ * second; a server trickling a byte at a time (slowloris) is cut after a
+ * minute instead of at the transfer's deadline. */
+#define LOW_SPEED_LIMIT_BPS 100
 #define LOW_SPEED_TIME_S 60
+/* For tests: caps the connect and stall times at this many seconds, and
+ * each transfer's deadline at three times as many (lower only). */
+#define TEST_TIMEOUT_ENV "DIARYD_TEST_HTTP_TIMEOUT"
 #define MAX_ERROR_BODY (1024 * 1024)
 #define MAX_HEADER_VALUE 8192
-#define RETRY_AFTER_MIN 1
-#define RETRY_AFTER_MAX (6 * 3600)
 
 G_DEFINE_QUARK(diaryd-http-error-quark, http_error)
 
@@ -52,6 +61,9 @@ struct Http {
   char *secret;
   GUri *auth_origin;
   gboolean auth_limited; /* credentials only to auth_origin (none when it is NULL) */
+  long connect_s;        /* CONNECT_TIMEOUT_S, or less for tests */
+  long stall_s;          /* LOW_SPEED_TIME_S, or less for tests */
+  long deadline_cap_s;   /* no transfer lasts longer (0: the request's own deadline) */
 };
 
 static void global_init(void) {
@@ -72,6 +84,18 @@ Http *http_new(const HttpOptions *opts) {
   http->max_body = opts && opts->max_body ? opts->max_body : HTTP_DEFAULT_MAX_BODY;
   http->verbose = opts ? opts->verbose : NULL;
   http->user_agent = g_strdup(opts && opts->user_agent ? opts->user_agent : "diaryd/" DIARYD_VERSION);
+  http->connect_s = CONNECT_TIMEOUT_S;
+  http->stall_s = LOW_SPEED_TIME_S;
+  const char *test = g_getenv(TEST_TIMEOUT_ENV);
+  if (test) {
+    char *end;
+    guint64 v = g_ascii_strtoull(test, &end, 10);
+    if (end != test && !*end && v >= 1 && v < LOW_SPEED_TIME_S) {
+      http->connect_s = MIN((long)v, CONNECT_TIMEOUT_S);
+      http->stall_s = (long)v;
+      http->deadline_cap_s = 3 * (long)v;
+    }
+  }
   return http;
 }
 
@@ -202,31 +226,6 @@ static char *without_userinfo(const char *url) {
   return g_uri_to_string(clean);
 }
 
-/* ---- Retry-After -------------------------------------------------------------- */
-
-gint64 http_parse_retry_after(const char *value, gint64 now) {
-  if (!value)
-    return -1;
-  while (*value == ' ' || *value == '\t')
-    value++;
-  gint64 seconds;
-  if (g_ascii_isdigit(*value)) {
-    char *end;
-    guint64 v = g_ascii_strtoull(value, &end, 10);
-    while (*end == ' ' || *end == '\t')
-      end++;
-    if (*end)
-      return -1;
-    seconds = v > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : (gint64)v;
-  } else {
-    time_t when = curl_getdate(value, NULL);
-    if (when == (time_t)-1)
-      return -1;
-    seconds = (gint64)when - now;
-  }
-  return CLAMP(seconds, RETRY_AFTER_MIN, RETRY_AFTER_MAX);
-}
-
 /* ---- one transfer --------------------------------------------------------------- */
 
 typedef struct {
@@ -353,6 +352,37 @@ static gboolean is_secret_header(const char *line, gsize len) {
 
 /* Traces headers line by line, with secrets replaced; bodies are never
  * shown (they may hold private appointments). */
+/* A line of libcurl's own text with every URL's user information
+ * ("scheme://user:password@host") replaced: libcurl names the URL it
+ * follows a redirect to with the credentials in it. */
+static char *hide_userinfo(const char *line) {
+  GString *out = g_string_new(NULL);
+  const char *p = line;
+  for (const char *s; (s = strstr(p, "://"));) {
+    const char *auth = s + 3, *stop = auth + strcspn(auth, "/?#'\" <> \t");
+    const char *at = NULL;
+    for (const char *c = auth; c < stop; c++)
+      if (*c == '@')
+        at = c;
+    g_string_append_len(out, p, auth - p);
+    if (at)
+      g_string_append(out, "(hidden)");
+    p = at ? at : auth;
+  }
+  g_string_append(out, p);
+  return g_string_free(out, FALSE);
+}
+
+/* Whether a line holds the secret itself, as given or %-encoded. */
+static gboolean holds_secret(const Http *http, const char *line) {
+  if (!http->secret || !*http->secret)
+    return FALSE;
+  if (strstr(line, http->secret))
+    return TRUE;
+  g_autofree char *escaped = g_uri_escape_string(http->secret, NULL, FALSE);
+  return strstr(line, escaped) != NULL;
+}
+
 static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata) {
   (void)handle;
   Http *http = userdata;
@@ -375,11 +405,15 @@ static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, v
       } else if (mentions_secret(p, n)) {
         fprintf(http->verbose, "diaryd: http %s(a line naming a secret header, hidden)\n", prefix);
       } else {
-        g_autofree char *line = g_strndup(p, n);
+        g_autofree char *raw = g_strndup(p, n);
+        g_autofree char *line = hide_userinfo(raw);
         for (char *c = line; *c; c++)
           if ((guchar)*c < 0x20 || *c == 0x7f)
             *c = '?';
-        fprintf(http->verbose, "diaryd: http %s%s\n", prefix, line);
+        if (holds_secret(http, line))
+          fprintf(http->verbose, "diaryd: http %s(a line holding the password, hidden)\n", prefix);
+        else
+          fprintf(http->verbose, "diaryd: http %s%s\n", prefix, line);
       }
     }
     p = nl ? nl + 1 : end;
@@ -388,6 +422,36 @@ static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, v
 }
 
 static gboolean is_http_url(const char *url) { return g_ascii_strncasecmp(url, "http://", 7) == 0; }
+
+/* Why a redirect was not followed (libcurl says only that the protocol is
+ * "not supported or disabled"), or NULL when the request was not
+ * redirected. */
+static char *refused_redirect(CURL *e, const HttpRequest *req) {
+  long redirects = 0;
+  char *target = NULL;
+  curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &target);
+  if (!target || (redirects == 0 && !strcmp(target, req->url)))
+    return NULL;
+  g_autofree char *shown = http_url_for_display(target);
+  if (is_http_url(target) && !is_http_url(req->url))
+    return g_strdup_printf("redirected to %s: refused: an https address may not send diaryd to plain http", shown);
+  return g_strdup_printf("redirected to %s: refused: only http and https addresses are followed", shown);
+}
+
+/* OpenSSL's verification results that mean "signed by nobody we trust"
+ * (x509_vfy.h: UNABLE_TO_GET_ISSUER_CERT, DEPTH_ZERO_SELF_SIGNED_CERT,
+ * SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_GET_ISSUER_CERT_LOCALLY). */
+static char *untrusted_hint(CURL *e, const char *why) {
+  long verify = 0;
+  if (curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &verify) != CURLE_OK)
+    return NULL;
+  if (verify != 2 && verify != 18 && verify != 19 && verify != 20)
+    return NULL;
+  return g_strdup_printf("%s (the certificate is not signed by a trusted authority: for a private one, name its "
+                         "certificate with ca_file)",
+                         why);
+}
 
 static void fail_transfer(GError **error, HttpErrorCode code, const HttpRequest *req, const char *why) {
   g_autofree char *shown = http_url_for_display(req->url);
@@ -422,10 +486,13 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   if (http->ca_file)
     curl_easy_setopt(e, CURLOPT_CAINFO, http->ca_file);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)LOW_SPEED_TIME_S);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(req->timeout_s ? req->timeout_s : HTTP_DEFAULT_TIMEOUT_S));
+  long deadline = req->timeout_s ? (long)req->timeout_s : HTTP_DEFAULT_TIMEOUT_S;
+  if (http->deadline_cap_s && deadline > http->deadline_cap_s)
+    deadline = http->deadline_cap_s;
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, http->connect_s);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_LIMIT_BPS);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, http->stall_s);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, deadline);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
   curl_easy_setopt(e, CURLOPT_USERAGENT, http->user_agent);
@@ -502,10 +569,18 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
         code = HTTP_ERROR_TOO_LARGE;
         break;
       case CURLE_TOO_MANY_REDIRECTS:
-      case CURLE_UNSUPPORTED_PROTOCOL:
         code = HTTP_ERROR_REDIRECT;
         break;
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        code = HTTP_ERROR_REDIRECT;
+        detail = refused_redirect(e, req);
+        why = detail ? detail : why;
+        break;
       case CURLE_PEER_FAILED_VERIFICATION:
+        code = HTTP_ERROR_TLS;
+        detail = untrusted_hint(e, why);
+        why = detail ? detail : why;
+        break;
       case CURLE_SSL_CONNECT_ERROR:
       case CURLE_SSL_CERTPROBLEM:
       case CURLE_SSL_CIPHER:
@@ -515,9 +590,11 @@ gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GErro
       case CURLE_SSL_INVALIDCERTSTATUS:
         code = HTTP_ERROR_TLS;
         break;
+      case CURLE_OPERATION_TIMEDOUT:
+        code = HTTP_ERROR_TIMEOUT;
+        break;
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_CONNECT:
-      case CURLE_OPERATION_TIMEDOUT:
       case CURLE_RECV_ERROR:
       case CURLE_SEND_ERROR:
       case CURLE_PARTIAL_FILE:

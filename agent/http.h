@@ -7,32 +7,43 @@
  * - Redirects: at most 5, only to https (or to http when the request was
  *   http already, for servers on the loopback); credentials are never sent
  *   to a host other than the one the request was addressed to.
- * - Connect timeout 20 s; a transfer that moves under 1 byte/s for 60 s is
+ * - Connect timeout 20 s; a transfer that moves under 100 bytes/s for 60 s
+ *   (a server that accepted and went silent, or trickles: slowloris) is
  *   abandoned, and so is one that lasts longer than its deadline (10 min by
- *   default); a response body is capped (counted as it arrives, whatever
- *   Content-Length says).
+ *   default); all three fail with HTTP_ERROR_TIMEOUT.  libcurl averages the
+ *   speed over the last 5 s, so the stall check fires up to 5 s late.  For
+ *   tests only, DIARYD_TEST_HTTP_TIMEOUT=S (1-59) caps the first two at S
+ *   seconds and the deadline at 3 S.  A response body is capped (counted
+ *   as it arrives, whatever Content-Length says).
  * - gzip/deflate/brotli accepted; HTTP/2 used when the server offers it.
  * - Verbose output (--verbose) never shows Authorization, Cookie or
  *   Set-Cookie lines, nor request or response bodies.
  *
  * Errors: HTTP_ERROR with a message naming the method and URL (without any
- * userinfo).  A server's answer of any status is not an error: it is in the
- * HttpResponse.  HTTP_ERROR_TEMPORARY marks what a retry may cure.
+ * userinfo), then libcurl's reason (which names the host and port of a
+ * refused connection); a refused redirect names its target, an untrusted
+ * certificate says that ca_file trusts a private authority.  A server's
+ * answer of any status is not an error: it is in the HttpResponse.
+ * HTTP_ERROR_TEMPORARY marks what a prompt retry may cure;
+ * HTTP_ERROR_TIMEOUT, what only a later one may.
  */
 #pragma once
 
 #include <glib.h>
 #include <stdio.h>
 
+#include "httpdate.h"
+
 #define HTTP_ERROR (http_error_quark())
 GQuark http_error_quark(void);
 typedef enum {
-  HTTP_ERROR_TEMPORARY, /* network, timeout, reset, truncated body */
+  HTTP_ERROR_TEMPORARY, /* refused connection, reset, truncated body: a retry may cure it */
   HTTP_ERROR_TLS,       /* certificate or TLS failure: not retried */
   HTTP_ERROR_TOO_LARGE, /* the body passed the cap */
   HTTP_ERROR_REDIRECT,  /* too many redirects, or to a refused scheme */
   HTTP_ERROR_ABORTED,   /* the sink refused the data */
   HTTP_ERROR_FAILED,    /* anything else (bad URL, out of memory) */
+  HTTP_ERROR_TIMEOUT,   /* no connection, or no progress, in time: the wait was spent already */
 } HttpErrorCode;
 
 #define HTTP_DEFAULT_MAX_BODY (256u * 1024 * 1024)
@@ -104,9 +115,8 @@ void http_response_clear(HttpResponse *resp);
  * the answer (clear it afterwards); on FALSE `resp` is empty. */
 gboolean http_send(Http *http, const HttpRequest *req, HttpResponse *resp, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Retry-After as seconds from `now`: delta-seconds or an HTTP-date;
- * -1 when unreadable; clamped to [1, 6 h]. */
-gint64 http_parse_retry_after(const char *value, gint64 now);
+/* http_parse_retry_after(), Retry-After as seconds from now, is in
+ * core/httpdate.h. */
 
 /* Whether two URLs have one origin: scheme, host and port (a missing port
  * is the scheme's default). */

@@ -269,15 +269,18 @@ static void report_syntax(Loader *l, const char *text, gsize len) {
     problem(l, 0, "cannot be read as an INI file");
     return;
   }
+  /* `len` bytes, not a C string: diaryd_config_load_text() is given text
+   * without a NUL after it (found by fuzz_config). */
+  const char *stop = text + len;
   const char *line = text + g_array_index(starts, gsize, lo - 1);
-  while (*line != '\n' && g_ascii_isspace(*line))
+  while (line < stop && *line != '\n' && g_ascii_isspace(*line))
     line++;
-  const char *eol = strchr(line, '\n');
-  gsize line_len = eol ? (gsize)(eol - line) : strlen(line);
+  const char *eol = memchr(line, '\n', (gsize)(stop - line));
+  gsize line_len = (gsize)((eol ? eol : stop) - line);
   if (g_error_matches(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
     problem(l, (int)lo, "a key before the first [section]: settings go in [check], [agent], [mail], "
                         "[account NAME] or [calendar ACCOUNT/NAME]");
-  else if (*line == '[')
+  else if (line_len > 0 && *line == '[')
     problem(l, (int)lo, "not a section header: write [NAME] alone on its line, without [ or ] inside NAME");
   else if (memchr(line, '=', line_len))
     problem(l, (int)lo, "not a valid key = value line: the key is empty or has [ or ] in it");

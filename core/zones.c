@@ -241,7 +241,22 @@ struct icaltimetype local_seconds_to_icaltime(gint64 local_seconds, gboolean is_
 
 /* ---- offsets ------------------------------------------------------------- */
 
+/* libical caches a zone's transitions only up to 2582, and after that
+ * expands them all again, from the zone's first year, at every lookup: a
+ * second or more each (several under a sanitizer), so one event or typed
+ * time in year 9999 cost seconds per zone (found by fuzz_when).  The
+ * Gregorian calendar repeats every 400 years to the weekday (146,097 days),
+ * and zone rules that far ahead are yearly rules (the database's last
+ * explicit transitions are in 2087): an instant from 2500 on is given the
+ * offset of the instant 400 * k years earlier that falls in [2100, 2500).
+ * An embedded VTIMEZONE's RDATEs after 2500 are ignored: no real zone has
+ * them. */
+#define FAR_FUTURE G_GINT64_CONSTANT(16725225600)            /* 2500-01-01T00:00:00Z */
+#define GREGORIAN_CYCLE (G_GINT64_CONSTANT(146097) * 86400) /* 400 years */
+
 static int ical_offset(Zone *zone, gint64 instant) {
+  if (instant >= FAR_FUTURE)
+    instant = FAR_FUTURE - GREGORIAN_CYCLE + (instant - FAR_FUTURE) % GREGORIAN_CYCLE;
   struct icaltimetype t = local_seconds_to_icaltime(instant, FALSE);
   t.zone = icaltimezone_get_utc_timezone();
   int is_daylight = 0;

@@ -5,10 +5,26 @@ paging, refused tokens, redirects, a token endpoint).
 
     responder.py --script FILE --log FILE [--sent-log FILE]
                  [--host 127.0.0.1] [--port 0] [--port-file FILE]
+                 [--tls-cert FILE --tls-key FILE [--tls-log FILE]]
+                 [--hold accept|noaccept]
 
 Prints the port it listens on (one line on stdout) and, with --port-file,
 writes it there too (atomically, so a waiting test never reads half of it).
 Standard library only; run it with /usr/bin/python3.
+
+TLS: with --tls-cert and --tls-key (PEM) every connection is TLS (HTTP/1.1,
+no ALPN) and @BASE@ is https://HOST:PORT.  The certificate is read again
+when the file changes, so a test swaps certificates by renaming a new pair
+into place (key first).  A handshake that fails (the client refused the
+certificate) is appended to --tls-log as {"t": ..., "error": "..."}.
+
+--hold makes a server that never answers at all, for connect and read
+timeouts: "accept" accepts each connection and then neither reads nor
+writes (the connections are kept open until the responder is stopped);
+"noaccept" listens with a backlog of 0, never accepts, and fills the queue
+with connections of its own, so the kernel drops every further SYN and a
+client's connect() never completes.  No script is read then, but --script
+and --log are still required (and the log stays empty).
 
 The log: every request is appended to --log as soon as it has been read,
 one JSON object per line:
@@ -61,6 +77,16 @@ RESPONSE:
                        with that Content-Length
     "drop": "close" | "reset"   no answer at all
     "close": true      Connection: close after the answer
+    "chunked": true    the body in chunked encoding ("chunk_size" bytes a
+                       chunk, default 512) instead of with a Content-Length
+    "cut_after": N     send the head and the first N bytes of the body as
+                       they go on the wire (chunk framing included), then
+                       close the connection cleanly (FIN): a body that ends
+                       early, chunked without its last chunk
+    "trickle": S       send the answer "trickle_bytes" bytes (default 1) at
+                       a time, S seconds apart (a slowloris); the head too,
+                       unless "trickle_head" is false; with "endless", for
+                       ever
 Texts (bodies, body files, header values, listing fields) have @PORT@,
 @HOST@, @BASE@ (http://HOST:PORT), @PATH@ (the request's path) and the
 script's vars replaced.
@@ -305,7 +331,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def subst(self, text, req):
         if text is None:
             return None
-        base = "http://%s:%d" % (self.server.host_name, self.server.port)
+        base = "%s://%s:%d" % ("https" if self.server.tls else "http", self.server.host_name, self.server.port)
         table = {"PORT": str(self.server.port), "HOST": self.server.host_name, "BASE": base,
                  "PATH": req.path_only}
         table.update(self.server.script.vars)
@@ -371,9 +397,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return rule.get("status", 200), headers, self.subst(rule.get("body", ""), req).encode("utf-8")
 
     # ---- sending ---------------------------------------------------------------
-    def send_raw(self, data):
-        self.wfile.write(data)
-        self.sent += len(data)
+    def send_raw(self, data, paced=False):
+        if not paced or not self.pace:
+            self.wfile.write(data)
+            self.sent += len(data)
+            return
+        every, step = self.pace
+        for i in range(0, len(data), step):
+            self.wfile.write(data[i:i + step])
+            self.sent += len(data[i:i + step])
+            time.sleep(every)
 
     def reset(self):
         """Close with SO_LINGER {1, 0}: the peer sees a reset, not an end."""
@@ -390,6 +423,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def serve(self):
         self.sent = 0
+        self.pace = None
         body = self.read_body()
         header_list = [(k, v) for k, v in self.headers.items()]
         req = Request(self.command, self.path, header_list, body)
@@ -463,7 +497,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         endless = rule.get("endless")
         length = rule.get("length")
         head_only = req.method.upper() == "HEAD" or status in (204, 304) or 100 <= status < 200
-        if endless and length is None:
+        chunked = bool(endless and length is None) or bool(rule.get("chunked") and not endless)
+        self.pace = None
+        if rule.get("trickle") is not None:
+            self.pace = (float(rule["trickle"]), max(1, int(rule.get("trickle_bytes", 1))))
+        if chunked:
             headers.append(("Transfer-Encoding", "chunked"))
         elif "content-length" not in names:
             headers.append(("Content-Length", str(length if endless else len(data))))
@@ -478,8 +516,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reason = "Unknown"
         head = "HTTP/1.1 %d %s\r\n" % (status, reason)
         head += "".join("%s: %s\r\n" % (k, v) for k, v in headers) + "\r\n"
-        self.send_raw(head.encode("latin-1"))
+        self.send_raw(head.encode("latin-1"), paced=rule.get("trickle_head", True))
         if head_only:
+            return
+        if chunked and not endless:
+            size = max(1, int(rule.get("chunk_size", 512)))
+            wire = b"".join(b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size])
+                            for i in range(0, len(data), size)) + b"0\r\n\r\n"
+        else:
+            wire = data
+        if "cut_after" in rule:
+            self.send_raw(wire[:int(rule["cut_after"])], paced=True)
+            self.wfile.flush()
+            try:
+                self.connection.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            self.close_connection = True
             return
         if "reset_after" in rule:
             n = int(rule["reset_after"])
@@ -492,32 +545,122 @@ class Handler(http.server.BaseHTTPRequestHandler):
             block = fill * max(1, CHUNK // len(fill))
             if length is None:
                 if data:
-                    self.send_raw(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.send_raw(b"%x\r\n%s\r\n" % (len(data), data), paced=True)
                 while True:
-                    self.send_raw(b"%x\r\n%s\r\n" % (len(block), block))
+                    self.send_raw(b"%x\r\n%s\r\n" % (len(block), block), paced=True)
             left = int(length)
             piece = data[:left]
-            self.send_raw(piece)
+            self.send_raw(piece, paced=True)
             left -= len(piece)
             while left > 0:
                 piece = block[:left]
-                self.send_raw(piece)
+                self.send_raw(piece, paced=True)
                 left -= len(piece)
             self.close_connection = True
             return
-        self.send_raw(data)
+        self.send_raw(wire, paced=True)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+    tls = None  # (cert, key, log) when serving TLS
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, BrokenPipeError, OSError)):
             return
         super().handle_error(request, client_address)
+
+    # ---- TLS ------------------------------------------------------------------
+    def tls_context(self):
+        """The context for the certificate files as they are now."""
+        import ssl
+        cert, key, _ = self.tls
+        st = os.stat(cert)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if stamp != getattr(self, "_tls_stamp", None):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self._tls_ctx, self._tls_stamp = ctx, stamp
+        return self._tls_ctx
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if not self.tls:
+            return sock, addr
+        try:
+            ctx = self.tls_context()
+        except (OSError, ValueError) as e:
+            print("responder: cannot load the certificate: %s" % e, file=sys.stderr, flush=True)
+            sock.close()
+            raise OSError("no certificate") from e
+        # The handshake happens in the request's thread (Handler.setup).
+        return ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def tls_failed(self, error):
+        log = self.tls[2]
+        if log:
+            line = json.dumps({"t": round(time.time(), 3), "error": str(error)}) + "\n"
+            with self.log_lock:
+                with open(log, "a", encoding="utf-8") as fh:
+                    fh.write(line)
+
+
+class TlsHandler(Handler):
+    def setup(self):
+        self.request.settimeout(10)
+        try:
+            self.request.do_handshake()
+        except OSError as e:
+            self.server.tls_failed(e)
+            raise
+        self.request.settimeout(None)
+        super().setup()
+
+
+def hold(args):
+    """--hold: a server that never answers (see the module's comment)."""
+    ls = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.host, args.port))
+    port = ls.getsockname()[1]
+    held = []
+    if args.hold == "noaccept":
+        ls.listen(0)
+        # The accept queue holds backlog + 1 connections: fill it (and one
+        # more, which waits in SYN-SENT itself, harmlessly).
+        for _ in range(3):
+            c = socket.socket(ls.family)
+            c.setblocking(False)
+            try:
+                c.connect((args.host, port))
+            except BlockingIOError:
+                pass
+            held.append(c)
+        time.sleep(0.2)
+    else:
+        ls.listen(64)
+    announce(args, port)
+    try:
+        while True:
+            if args.hold == "accept":
+                c, _ = ls.accept()
+                held.append(c)
+            else:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+def announce(args, port):
+    print(port, flush=True)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as fh:
+            fh.write("%d\n" % port)
+        os.rename(tmp, args.port_file)
 
 
 def main():
@@ -528,9 +671,22 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-log")
+    ap.add_argument("--hold", choices=["accept", "noaccept"])
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+    open(args.log, "a").close()
+    if args.hold:
+        hold(args)
+        return
 
-    server = Server((args.host, args.port), Handler)
+    server = Server((args.host, args.port), TlsHandler if args.tls_cert else Handler)
+    if args.tls_cert:
+        server.tls = (args.tls_cert, args.tls_key, args.tls_log)
+        server.tls_context()  # a broken pair fails now, not at the first client
     server.host_name = args.host
     server.port = server.server_address[1]
     server.script = Script(args.script)
@@ -543,12 +699,7 @@ def main():
     if args.sent_log:
         open(args.sent_log, "a").close()
     server.script.refresh()
-    print(server.port, flush=True)
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as fh:
-            fh.write("%d\n" % server.port)
-        os.rename(tmp, args.port_file)
+    announce(args, server.port)
     try:
         server.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:

@@ -781,6 +781,36 @@ static void test_start_refused(void) {
   }
 }
 
+/* Found by fuzz_when (a `now` in year 9999): every zone lookup after 2582
+ * made libical expand the zone's transitions from its first year again, a
+ * second or more per zone and over the fuzzer's 10 s under ASan.  Times in
+ * the far future are read with the offsets of the same date 400 years
+ * earlier (the calendar repeats), quickly. */
+static void test_start_far_future(void) {
+  g_autoptr(Zones) zones = test_zones();
+  const char *names[] = {LON, NYC, LHI, "America/St_Johns", "Pacific/Chatham"};
+  gint64 started = g_get_monotonic_time();
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    Zone *zone = zones_lookup_exact(zones, names[i]);
+    g_assert_nonnull(zone);
+    gint64 got = 0, near = 0;
+    /* 7,600 years apart: the same weekday and the same rules, so the same offset. */
+    g_assert_true(when_parse_start("9999-07-01 10:00", rfc3339(SUN), zone, &got, NULL));
+    g_assert_true(when_parse_start("2399-07-01 10:00", rfc3339(SUN), zone, &near, NULL));
+    g_assert_cmpint(got - near, ==, civil_to_seconds(9999, 7, 1, 10, 0, 0) - civil_to_seconds(2399, 7, 1, 10, 0, 0));
+    g_assert_true(when_parse_start("9999-12-31 10:00", rfc3339(SUN), zone, &got, NULL));
+    /* A `now` in year 9999 and the fuzzer's input. */
+    g_autofree char *error = NULL;
+    g_assert_false(when_parse_start("0", rfc3339("9999-06-01T12:00:00Z"), zone, &got, &error));
+    g_assert_true(g_str_has_prefix(error, "\"0\" "));
+    g_assert_true(when_parse_start("tomorrow 10:00", rfc3339("9999-06-01T12:00:00Z"), zone, &got, NULL));
+  }
+  /* Before the fix: over a second per zone at -O2. */
+  const char *scale = g_getenv("DIARYD_TEST_TIME_SCALE");
+  double limit = 2.0 * (scale ? MAX(1, g_ascii_strtod(scale, NULL)) : 1);
+  g_assert_cmpfloat((g_get_monotonic_time() - started) / 1e6, <, limit);
+}
+
 static void test_start_edges(void) {
   g_autoptr(Zones) zones = test_zones();
   Zone *london = zones_lookup_exact(zones, LON);
@@ -829,6 +859,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/when/start/dst", test_start_dst);
   g_test_add_func("/when/start/refused", test_start_refused);
   g_test_add_func("/when/start/edges", test_start_edges);
+  g_test_add_func("/when/start/far-future", test_start_far_future);
   g_test_add_func("/when/hours", test_hours);
   g_test_add_func("/when/check-lists", test_check_lists);
   g_test_add_func("/when/require-lists", test_require_lists);
