@@ -51,10 +51,10 @@ static DiarydConfig *load_config(const char *path_opt) {
   return cfg;
 }
 
-static Store *open_store(const char *db_opt) {
+static Store *open_store(const char *db_opt, StoreOpenFlags flags) {
   g_autofree char *db = db_opt ? g_strdup(db_opt) : store_default_path();
   g_autoptr(GError) error = NULL;
-  Store *store = store_open(db, &error);
+  Store *store = store_open_full(db, flags, &error);
   if (!store)
     cli_say(stderr, "%s", error->message);
   return store;
@@ -70,6 +70,7 @@ typedef struct {
   char *error;
   CaldavSyncStats stats;
   double seconds;
+  guint held;             /* removals the store's guard held back (the sync failed) */
   guint objects;          /* stored after the sync */
   gint progress;          /* objects seen, for the progress line */
 } Job;
@@ -127,6 +128,8 @@ static gpointer worker(gpointer data) {
       }
       if (!job->ok)
         job->error = g_strdup(error ? error->message : "failed");
+      if (g_error_matches(error, STORE_ERROR, STORE_ERROR_MASS_REMOVAL))
+        job->held = store_held_removals(w->store, job->cal->id);
       if (holding) {
         /* Refused: a 401, or no credentials to send (OAuth).  Verified: the
          * server answered something else.  A network failure proves
@@ -292,6 +295,7 @@ static void job_json(GString *out, const Job *job) {
   g_string_append_printf(out, ",\"status\":\"%s\"", job_status(job));
   g_string_append_printf(out, ",\"added\":%u,\"modified\":%u,\"removed\":%u,\"bad\":%u,\"objects\":%u",
                          r->added, r->modified, r->removed, r->problems ? r->problems->len : 0, job->objects);
+  g_string_append_printf(out, ",\"removals_held\":%u", job->held);
   g_string_append(out, ",\"method\":");
   report_append_json_string(out, job->stats.method);
   g_string_append_printf(out, ",\"requests\":%u,\"resynced\":%s,\"seconds\":%.3f,\"error\":", job->stats.requests,
@@ -341,12 +345,34 @@ static void job_text(GString *out, const Job *job) {
 static void record_status(Store *store, const char *label, gint64 now, const char *result, const char *error_text) {
   g_autoptr(GError) error = NULL;
   if (!store_sync_status_record(store, label, now, result, error_text, &error))
+    cli_say(stderr, "cannot record the outcome of the sync of %s: %s", label, error->message);
+}
+
+/* Removals the guard held back become an alert for the agent to show: once
+ * for each new count (a sync every few minutes must not repeat it), until
+ * a sync of the calendar goes through. */
+static void alert_held(Store *store, const Job *job, gint64 now) {
+  g_autofree char *key = g_strdup_printf("sync.held.%" G_GINT64_FORMAT, job->cal->id);
+  gint64 told = store_value_int(store, key, 0);
+  g_autoptr(GError) error = NULL;
+  if (!job->held) {
+    if (job->ok && told && !store_value_set_int(store, key, 0, &error))
+      cli_say(stderr, "%s", error->message);
+    return;
+  }
+  if (told == job->held)
+    return;
+  g_autofree char *summary = g_strdup_printf("diaryd did not delete %u appointments", job->held);
+  g_autofree char *body = g_strdup_printf("%s: %s", job->label, job->error);
+  StoreAlert al = {.created = now, .kind = (char *)"sync", .urgency = ALERT_CRITICAL, .summary = summary,
+                   .body = body};
+  if (!store_alert_add(store, &al, &error) || !store_value_set_int(store, key, job->held, &error))
     cli_say(stderr, "%s", error->message);
 }
 
 int cmd_sync(int argc, char **argv) {
   g_autofree char *config = NULL, *db = NULL;
-  gboolean json = FALSE, verbose = FALSE, discover = FALSE;
+  gboolean json = FALSE, verbose = FALSE, discover = FALSE, force_delete = FALSE;
   int jobs = DEFAULT_JOBS;
   const GOptionEntry entries[] = {
       {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, "Config file (default: $XDG_CONFIG_HOME/diaryd/config)", "FILE"},
@@ -355,14 +381,24 @@ int cmd_sync(int argc, char **argv) {
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Trace HTTP headers on stderr (credentials hidden)", NULL},
       {"discover", 0, 0, G_OPTION_ARG_NONE, &discover, "Look for added or removed calendars first", NULL},
       {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Calendars synced at once (default 4)", "N"},
+      {"force-delete", 0, 0, G_OPTION_ARG_NONE, &force_delete,
+       "Apply removals held back because most of a calendar vanished at once (the calendars must be named)", NULL},
       {NULL}};
   g_autoptr(GOptionContext) ctx = cli_context("[ACCOUNT[/CALENDAR]...]", "Mirror the configured CalDAV calendars into the local store.\n"
-                                    "Prints one line per calendar; exit 1 when a calendar failed.", entries);
+                                    "Prints one line per calendar; exit 1 when a calendar failed.\n"
+                                    "A sync that would delete all of a calendar's objects (5 or more), or more than\n"
+                                    "half of them (over 20), applies nothing and fails; --force-delete with the\n"
+                                    "calendar named applies it.", entries);
   int rc = cli_parse(ctx, &argc, &argv);
   if (rc)
     return rc;
   if (jobs < 1 || jobs > MAX_JOBS) {
     fprintf(stderr, "diaryd: --jobs must be between 1 and %d\n", MAX_JOBS);
+    return EXIT_USAGE;
+  }
+  if (force_delete && argc < 2) {
+    fprintf(stderr, "diaryd: --force-delete applies to the calendars named: diaryd sync --force-delete "
+                    "ACCOUNT/CALENDAR (or ACCOUNT for all of its calendars)\n");
     return EXIT_USAGE;
   }
   g_autoptr(DiarydConfig) cfg = load_config(config);
@@ -381,7 +417,10 @@ int cmd_sync(int argc, char **argv) {
       return EXIT_USAGE;
     }
   }
-  g_autoptr(Store) store = open_store(db);
+  /* A sync writes: the file is checked first (PRAGMA quick_check, about
+   * 30 ms for 10,000 objects), so that a damaged store is replaced by a new
+   * one before anything is written into it. */
+  g_autoptr(Store) store = open_store(db, STORE_OPEN_VERIFY);
   if (!store)
     return EXIT_FAILED;
 
@@ -423,6 +462,8 @@ int cmd_sync(int argc, char **argv) {
       job->auth = auth;
       job->cal = g_ptr_array_steal_index(cals, j--);
       job->label = g_strdup_printf("%s/%s", account->name, job->cal->name);
+      if (force_delete)
+        store_allow_removals(store, job->cal->id);
       g_ptr_array_add(w.jobs, job);
     }
   }
@@ -445,6 +486,7 @@ int cmd_sync(int argc, char **argv) {
     Job *job = g_ptr_array_index(w.jobs, i);
     failed |= !job->ok;
     record_status(store, job->label, now, job_status(job), job->error);
+    alert_held(store, job, now);
     for (guint k = 0; job->stats.result.problems && k < job->stats.result.problems->len; k++) {
       StoreProblem *p = g_ptr_array_index(job->stats.result.problems, k);
       cli_say(stderr, "%s: %s: %s", job->label, p->href, p->message);
@@ -634,7 +676,7 @@ int cmd_journal(int argc, char **argv) {
     fprintf(stderr, "diaryd: journal takes no arguments (see --help)\n");
     return EXIT_USAGE;
   }
-  g_autoptr(Store) store = open_store(db);
+  g_autoptr(Store) store = open_store(db, 0);
   if (!store)
     return EXIT_FAILED;
   g_autoptr(GError) error = NULL;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "store.h"
 
@@ -26,11 +27,25 @@ struct Store {
   GHashTable *stmts; /* SQL literal (by address) → sqlite3_stmt* */
   guint depth;       /* open transactions: 1 = BEGIN, more = savepoints inside it */
   guint kill_after;  /* the test hook; 0 = off */
+  GHashTable *allowed; /* calendar ids whose removals are not guarded (gint64*), or NULL */
+  GHashTable *held;    /* calendar id (gint64*) → removals the guard held back (GUINT_TO_POINTER) */
+  char *replaced;      /* where store_open_full() moved a damaged file, or NULL */
+  dev_t dev;           /* the file this Store has open */
+  ino_t ino;
+  gboolean opening;    /* inside store_open_full(): corruption is reported, not marked */
 };
+
+/* "<path>.damaged": a run that met SQLITE_CORRUPT leaves it, so that the
+ * next store_open_full() checks the file. */
+char *store_marker_path(const char *path);
 
 #define LOCKED(s) g_autoptr(GRecMutexLocker) locker_ G_GNUC_UNUSED = g_rec_mutex_locker_new(&(s)->lock)
 
-/* FALSE, with SQLite's last message and the path in `error`. */
+/* FALSE, with SQLite's last message and the path in `error`, classified:
+ * STORE_ERROR_FULL (SQLITE_FULL, or an I/O error with ENOSPC/EDQUOT),
+ * STORE_ERROR_IO (other I/O errors, with the system's errno text),
+ * STORE_ERROR_DAMAGED (SQLITE_CORRUPT, SQLITE_NOTADB: the marker file is
+ * left for the next open), else STORE_ERROR_SQL. */
 gboolean sq_fail(Store *s, GError **error);
 gboolean sq_exec(Store *s, const char *sql, GError **error);
 void sq_stmt_finalize(gpointer st);

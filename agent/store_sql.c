@@ -1,14 +1,65 @@
 /* store_sql: the SQLite helpers the store's modules share (see
  * store_private.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include "crashpoint.h"
 #include "store.h"
 #include "store_private.h"
 
 /* ---- SQLite helpers ------------------------------------------------------------ */
 
+char *store_marker_path(const char *path) {
+  return g_strconcat(path, ".damaged", NULL);
+}
+
+/* Leaves the marker (best effort: without it the damage is found when a
+ * statement reads the bad page again). */
+static void mark_damaged(const Store *s) {
+  g_autofree char *marker = store_marker_path(s->path);
+  int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0)
+    close(fd);
+}
+
+/* The error for SQLite's last failure, `msg` being its message. */
+static void sq_error(Store *s, const char *msg, GError **error) {
+  int code = s->db ? sqlite3_extended_errcode(s->db) : SQLITE_ERROR;
+  int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+  switch (code & 0xff) {
+  case SQLITE_FULL:
+    g_set_error(error, STORE_ERROR, STORE_ERROR_FULL, "disk full writing %s (%s)", s->path, msg);
+    return;
+  case SQLITE_IOERR:
+    if (sys == ENOSPC || sys == EDQUOT)
+      g_set_error(error, STORE_ERROR, STORE_ERROR_FULL, "disk full writing %s (%s: %s)", s->path, msg,
+                  g_strerror(sys));
+    else if (sys)
+      g_set_error(error, STORE_ERROR, STORE_ERROR_IO, "I/O error on %s (%s: %s)", s->path, msg, g_strerror(sys));
+    else
+      g_set_error(error, STORE_ERROR, STORE_ERROR_IO, "I/O error on %s (%s)", s->path, msg);
+    return;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    if (s->opening) {
+      g_set_error(error, STORE_ERROR, STORE_ERROR_DAMAGED, "%s is damaged (%s)", s->path, msg);
+      return;
+    }
+    mark_damaged(s);
+    g_set_error(error, STORE_ERROR, STORE_ERROR_DAMAGED,
+                "%s is damaged (%s): the next diaryd run checks it, moves it aside if it is, and starts a new "
+                "store",
+                s->path, msg);
+    return;
+  default:
+    g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, msg);
+  }
+}
+
 gboolean sq_fail(Store *s, GError **error) {
-  g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, sqlite3_errmsg(s->db));
+  sq_error(s, s->db ? sqlite3_errmsg(s->db) : "not open", error);
   return FALSE;
 }
 
@@ -16,7 +67,7 @@ gboolean sq_exec(Store *s, const char *sql, GError **error) {
   char *msg = NULL;
   if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
     return TRUE;
-  g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+  sq_error(s, msg ? msg : sqlite3_errmsg(s->db), error);
   sqlite3_free(msg);
   return FALSE;
 }
@@ -114,7 +165,8 @@ gboolean sq_txn_commit(Store *s, GError **error) {
     sq_txn_rollback(s);
     return FALSE;
   }
-  s->depth--;
+  if (--s->depth == 0)
+    crashpoint("commit");
   return TRUE;
 }
 
