@@ -1,4 +1,4 @@
-# diaryd: see README.md.  `make deps test` on a fresh Debian 12 machine.
+# diaryd: see README.md.  `make deps check` on a fresh Debian 12 machine.
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -49,7 +49,7 @@ AGENT_LIB_OBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ))
 DIARYD     := $(BUILD)/diaryd
 AGENTD     := $(BUILD)/diaryd-agent
 
-.PHONY: all deps test unit integration check-asan valgrind bench fuzz lint install uninstall clean demo
+.PHONY: all deps test unit integration check check-asan valgrind bench fuzz lint install uninstall clean demo
 
 all: $(DIARYD) $(AGENTD)
 
@@ -114,7 +114,7 @@ BUILD_DEBS := build-essential pkg-config libglib2.0-dev libical-dev libxml2-dev 
               libsqlite3-dev libnotify-dev libsystemd-dev tzdata
 TEST_DEBS  := perl python3 python3-icalendar python3-recurring-ical-events valgrind clang \
               libclang-rt-14-dev cppcheck time curl radicale xandikos vdirsyncer python3-aiosmtpd msmtp \
-              python3-trustme openssl dbus dunst xvfb libnotify-bin x11-utils \
+              python3-trustme openssl dbus dunst xvfb libnotify-bin x11-utils faketime \
               python3-gi gir1.2-glib-2.0
 
 deps:
@@ -137,8 +137,19 @@ check-asan:
 	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 	@echo "check-asan: no sanitizer report"
 
+# The integration files valgrind runs every diaryd of (the others take
+# too long at valgrind's speed; check-asan runs them all).
+VALGRIND_T := tests/integration/cli.t tests/integration/config.t tests/integration/agenda.t \
+              tests/integration/slots.t tests/integration/bad_input.t
+
 valgrind: all $(UNIT_BIN) $(AGENTT_BIN)
 	tests/tools/valgrind-run $(DIARYD) $(UNIT_BIN) $(AGENTT_BIN)
+	tests/tools/valgrind-integration $(DIARYD) $(VALGRIND_T)
+
+# Everything CI runs (the README's test command): the suite, the suite
+# again under ASan and UBSan, valgrind, and a short fuzzing run.
+check: test check-asan valgrind
+	$(MAKE) fuzz FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20)
 
 bench: all $(BUILD)/bench-check
 	tests/bench/run.sh
