@@ -599,6 +599,35 @@ static gboolean quarantine_culprit(Agent *a, GSubprocess *child, ChildKind kind)
   return TRUE;
 }
 
+/* After a child: when the store file is damaged (a child left the marker
+ * "DB.damaged") or was already replaced by another diaryd, the agent lets
+ * go of it and opens the path again, which keeps the damaged file aside
+ * and starts a new store (store_open_full()).  It holds the store open
+ * between children, so no child can move the file while it runs. */
+static void reopen_if_damaged(Agent *a) {
+  g_autofree char *marker = g_strconcat(a->db_path, ".damaged", NULL);
+  if (!store_file_replaced(a->store) && !g_file_test(marker, G_FILE_TEST_EXISTS))
+    return;
+  store_free(a->store);
+  g_autoptr(GError) error = NULL;
+  a->store = store_open_full(a->db_path, STORE_OPEN_VERIFY, &error);
+  if (!a->store) {
+    agent_log(ALOG_ERROR, "the store %s is damaged and cannot be replaced: %s", a->db_path, error->message);
+    g_clear_error(&error);
+    a->store = store_open(a->db_path, &error); /* go on with it as it is; the next child tries again */
+  }
+  if (!a->store) {
+    agent_log(ALOG_ERROR, "cannot open the store %s: %s: stopping", a->db_path, error->message);
+    a->quitting = TRUE;
+    g_main_loop_quit(a->loop); /* systemd starts the agent again */
+    return;
+  }
+  if (store_replaced(a->store))
+    agent_log(ALOG_WARNING, "the store was damaged: kept as %s; a new one starts from the next sync",
+              store_replaced(a->store));
+  a->want_refresh = TRUE;
+}
+
 static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
   Agent *a = data;
   GSubprocess *child = G_SUBPROCESS(source);
@@ -613,6 +642,9 @@ static void on_child_done(GObject *source, GAsyncResult *res, gpointer data) {
   gboolean quarantined = ran && quarantine_culprit(a, child, kind);
   g_clear_object(&a->child);
   a->child_kind = CHILD_NONE;
+  reopen_if_damaged(a);
+  if (!a->store)
+    return;
   gint64 now = now_s();
   if (kind == CHILD_SYNC) {
     for (guint i = 0; i < a->accounts->len; i++) {

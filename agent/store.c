@@ -485,6 +485,12 @@ static gboolean move_aside(const char *path, const char *why, dev_t dev, ino_t i
   pid_t pid = other_user(path);
   if (pid > 0) {
     unlock_folder(lock);
+    /* The marker tells the holder (the agent, after this child) to let go
+     * of the file and open it again, which moves it aside. */
+    g_autofree char *marker = store_marker_path(path);
+    int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0)
+      close(fd);
     g_set_error(error, STORE_ERROR, STORE_ERROR_DAMAGED,
                 "%s; process %ld has it open, so it stays where it is: stop that diaryd (systemctl --user stop "
                 "diaryd), then run diaryd again: it moves the file aside and starts a new store",

@@ -330,4 +330,31 @@ assert c['status'] == 'failed' and 'I/O error on $TMP/$name/diaryd.db' in c['err
   converges "$name"
 done
 
+# ---- 5. a store damaged under the running agent -------------------------------------------------
+# The agent holds the store open, so its children cannot move a damaged
+# file aside: the agent lets go of it after the child that found it, and
+# the file is kept aside and a new store started.
+export DIARYD_DB=$TMP/live/diaryd.db
+mkdir -p "$TMP/live"
+cp "$TMP/ref/diaryd.db" "$DIARYD_DB"
+AGENT_LOG=$TMP/live-agent.log
+"$DIARYD" run --db "$DIARYD_DB" >"$AGENT_LOG" 2>&1 &
+LIVE=$!
+at_exit "kill $LIVE 2>/dev/null"
+for ((i = 0; i < 100; i++)); do grep -q 'started' "$AGENT_LOG" && break; sleep 0.1; done
+damage garbage "$DIARYD_DB"
+sleep 1
+kill -USR1 "$LIVE" # sync now: the child finds the damage
+for ((i = 0; i < 300; i++)); do grep -q 'the store was damaged: kept as' "$AGENT_LOG" && break; sleep 0.1; done
+t "live: the agent lets go of the damaged store, which is kept aside" grep -q 'the store was damaged: kept as .*damaged-' "$AGENT_LOG"
+t "live: the agent keeps running" kill -0 "$LIVE"
+for ((i = 0; i < 300; i++)); do grep -Eq '^refresh: ' "$AGENT_LOG" && [ "$(sql "$DIARYD_DB" "SELECT count(*) FROM objects" 2>/dev/null || echo 0)" -ge 200 ] && break; sleep 0.1; done
+t "live: the new store is synced again (Team's objects)" test "$(sql "$DIARYD_DB" "SELECT count(*) FROM objects")" -ge 200
+t "live: ...and passes PRAGMA integrity_check" integrity_ok "$DIARYD_DB"
+t "live: ...from a baseline: no news journalled" test "$(sql "$DIARYD_DB" "SELECT count(*) FROM changes WHERE baseline = 0")" = 0
+kill -TERM "$LIVE"
+rc=0
+wait "$LIVE" || rc=$?
+t "live: SIGTERM stops it with exit status 0" test "$rc" = 0
+
 finish
