@@ -12,6 +12,10 @@
 #   desktop_stop            stops all of it (also run at exit)
 #   desktop_stop_dunst      stops only dunst (the notification server goes away)
 #   desktop_start_dunst     starts dunst again
+#   desktop_freeze_dunst    stops dunst with SIGSTOP: it keeps its bus name,
+#                           calls to it wait (a hung server)
+#   desktop_thaw_dunst      SIGCONT: it answers what waited
+#   desktop_kill_dunst      SIGKILL (frozen or not): gone without a word
 #   desktop_wait_shown RE [SECS]          until a displayed notification matches
 #   desktop_count_shown RE                how many displayed notifications matched
 #   desktop_shown_json                    every displayed notification (JSON)
@@ -372,10 +376,53 @@ desktop_stop_dunst() {
     { echo "org.freedesktop.Notifications still has an owner after dunst stopped"; return 1; }
 }
 
+# desktop_freeze_dunst: SIGSTOP to dunst, and waits until it is stopped.
+# It still owns org.freedesktop.Notifications: method calls to it wait
+# (gdbus's --timeout, or D-Bus's 25 s), and the ones that timed out are
+# still carried out when it is thawed.
+desktop_freeze_dunst() {
+  _desktop_started || return 1
+  _desktop_alive "$DESKTOP_DUNST_PID" || { echo "dunst is not running"; return 1; }
+  kill -STOP "$DESKTOP_DUNST_PID" || return 1
+  _desktop_poll "$DESKTOP_WAIT_TIMEOUT" _desktop_dunst_state T ||
+    { echo "dunst (pid $DESKTOP_DUNST_PID) did not stop"; return 1; }
+}
+
+# desktop_thaw_dunst: SIGCONT to a frozen dunst.
+desktop_thaw_dunst() {
+  _desktop_started || return 1
+  _desktop_alive "$DESKTOP_DUNST_PID" || { echo "dunst is not running"; return 1; }
+  kill -CONT "$DESKTOP_DUNST_PID" || return 1
+  _desktop_poll "$DESKTOP_WAIT_TIMEOUT" _desktop_dunst_serves ||
+    { echo "dunst does not answer after SIGCONT"; return 1; }
+}
+
+# desktop_kill_dunst: SIGKILL to dunst (it may be frozen), and waits until
+# nobody owns org.freedesktop.Notifications.  Calls that waited for it get
+# org.freedesktop.DBus.Error.NoReply from the bus.
+desktop_kill_dunst() {
+  _desktop_started || return 1
+  _desktop_alive "$DESKTOP_DUNST_PID" || { echo "dunst is not running"; return 1; }
+  kill -KILL "$DESKTOP_DUNST_PID"
+  wait "$DESKTOP_DUNST_PID" 2>/dev/null
+  DESKTOP_DUNST_PID=
+  _desktop_poll "$DESKTOP_START_TIMEOUT" _desktop_no_server ||
+    { echo "org.freedesktop.Notifications still has an owner after dunst was killed"; return 1; }
+}
+
+# _desktop_dunst_state S: dunst's process state (/proc/PID/stat) is S.
+_desktop_dunst_state() {
+  local stat
+  stat=$(cat "/proc/$DESKTOP_DUNST_PID/stat" 2>/dev/null) || return 100
+  stat=${stat##*) }
+  [ "${stat%% *}" = "$1" ]
+}
+
 # desktop_stop: stops dunst, Xvfb, the monitor and the bus (in that order).
 # Safe to call more than once; lib.sh calls it at exit.  The logs stay
 # readable (desktop_shown_json, ...); desktop_start cannot be called again.
 desktop_stop() {
+  [ -z "$DESKTOP_DUNST_PID" ] || kill -CONT "$DESKTOP_DUNST_PID" 2>/dev/null # a frozen one cannot take TERM
   _desktop_stop_pid "$DESKTOP_DUNST_PID"
   DESKTOP_DUNST_PID=
   _desktop_stop_pid "$DESKTOP_XVFB_PID"

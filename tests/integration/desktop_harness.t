@@ -6,7 +6,9 @@
 # through dunst's context menu reach notify-send (which prints the action's
 # name); the exact context menu lines; a body with markup characters logged
 # as sent; urgencies; a replaced notification; dunst stopped (Notify fails,
-# nothing starts another server) and started again (a new run, ids anew).
+# nothing starts another server) and started again (a new run, ids anew);
+# dunst frozen (SIGSTOP: calls time out, and are still carried out once it
+# is thawed) and killed while frozen (waiting calls get NoReply).
 # Nothing is skipped: without dbus, Xvfb, dunst or notify-send it fails.
 # Helpers below are called through t(), which shellcheck cannot follow.
 # shellcheck disable=SC2317
@@ -269,6 +271,35 @@ AGAIN_PID=$NOTIFY_PID
 t "actions work with the new dunst" desktop_invoke_action '^Second run reminder$' 'Snooze 10 min'
 t "notify-send ends" ended "$AGAIN_PID" again
 t "notify-send printed: snooze" file_is "$TMP/again.out" snooze
+
+# ---- a frozen (hung) server, and one killed while frozen ----------------------------------------------
+notify_raw() { # notify_raw TIMEOUT_S SUMMARY: a raw Notify through gdbus
+  gdbus call --session --timeout "$1" -d org.freedesktop.Notifications -o /org/freedesktop/Notifications \
+    -m org.freedesktop.Notifications.Notify -- raw-client 'uint32 0' '' "$2" 'x' '@as []' '@a{sv} {}' 'int32 -1'
+}
+has_owner() { _desktop_name_owner >/dev/null || { echo "org.freedesktop.Notifications has no owner"; return 1; }; }
+t "desktop_freeze_dunst stops dunst (SIGSTOP)" desktop_freeze_dunst
+t "frozen, it still owns org.freedesktop.Notifications" has_owner
+t "a Notify to it times out (gdbus --timeout 2)" fails_with 'Timeout was reached' notify_raw 2 'Frozen call'
+t "nothing is displayed while it is frozen" file_is <(desktop_count_shown '^Frozen call$') 0
+t "desktop_thaw_dunst: it answers again" desktop_thaw_dunst
+t "the Notify that timed out is displayed all the same (a client must never send it again)" \
+  desktop_wait_shown '^Frozen call$'
+sleep 1
+t "... once" file_is <(desktop_count_shown '^Frozen call$') 1
+t "frozen again" desktop_freeze_dunst
+# dbus-send: gdbus call would first ask for the object's introspection.
+dbus-send --session --print-reply --reply-timeout=20000 --dest=org.freedesktop.Notifications \
+  /org/freedesktop/Notifications org.freedesktop.Notifications.GetServerInformation >"$TMP/killed.out" 2>&1 &
+KILLED_PID=$!
+sleep 0.5
+setup "desktop_kill_dunst kills the frozen dunst" desktop_kill_dunst
+wait "$KILLED_PID"
+t "the call waiting for it got NoReply (disconnected) from the bus: dunst never answered it" \
+  grep -q 'NoReply.*disconnected' "$TMP/killed.out"
+setup "desktop_start_dunst starts dunst again (run 3)" desktop_start_dunst
+t "it takes new notifications" notify-send -a harness-test 'Third run' 'x'
+t "... displayed as run 3" desktop_wait_shown '^Third run$'
 
 # ---- stopping -----------------------------------------------------------------------------------------
 PIDS="$DESKTOP_DUNST_PID $DESKTOP_XVFB_PID $DESKTOP_MONITOR_PID $DESKTOP_BUS_PID"
