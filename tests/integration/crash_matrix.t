@@ -15,6 +15,10 @@
 #     came after the server took it and before it was marked sent (the one
 #     window README documents), and then with the same Message-ID;
 #   - and one more cycle does nothing: no change synced, no news, no mail.
+# Then the same for `diaryd book` (its sync, its PUT, its read-back, the
+# PUT that settles it, the confirmation it sends): killed at each step and
+# run again, the diary holds exactly one booking of the slot, its
+# attendee gets exactly one confirmation, and one more cycle does nothing.
 # shellcheck disable=SC2317
 . tests/integration/lib.sh
 . tests/integration/servers.sh
@@ -208,5 +212,67 @@ PYEOF
     { cat '$TMP/r$n-cquiet-sync.out' '$TMP/r$n-cquiet-refresh.err' '$TMP/r$n-cquiet-send.err'; false; }"
 done
 diag "$STEPS crash points: $bad ended differently; $dups sent a message twice (same Message-ID, the documented window)"
+
+# ---- diaryd book, at every step -------------------------------------------------------------
+SLOT="$(date -u -d '+6 days' +%Y-%m-%d) 16:00"
+book_round() { # book_round NAME [N]
+  local name=$1
+  CRASHED=
+  reset_server
+  rm -f "$TMP/$name".*
+  cp "$TMP/base.db" "$TMP/$name.db"
+  export DIARYD_CRASH_COUNT=$TMP/$name.count DIARYD_CRASH_AT=${2:-1000000}
+  echo "$(smtpd_count)" >"$TMP/$name.mail-from"
+  (run "$name-book" book --db "$TMP/$name.db" --calendar Work --summary "Booked client" --start "$SLOT" \
+    --duration 45m --location "Room 1" --attendee fay@example.org) 2>/dev/null
+  if [ "$(rc_of "$name-book")" = 137 ]; then
+    CRASHED=$(tail -1 "$TMP/$name.count.log" 2>/dev/null | cut -d' ' -f2)
+    unset DIARYD_CRASH_AT DIARYD_CRASH_COUNT
+    # The receptionist runs it again.
+    run "$name-again" book --db "$TMP/$name.db" --calendar Work --summary "Booked client" --start "$SLOT" \
+      --duration 45m --location "Room 1" --attendee fay@example.org
+  fi
+  unset DIARYD_CRASH_AT DIARYD_CRASH_COUNT
+  cycle "$name" after
+  echo "$(smtpd_count)" >"$TMP/$name.mail-to"
+  cycle "$name" quiet
+  echo "$CRASHED" >"$TMP/$name.crashed"
+}
+# The store as it is after the first sync of the seeded calendar.
+reset_server
+(run base-sync sync --db "$TMP/base.db" && run base-refresh refresh --db "$TMP/base.db") 2>/dev/null
+t "a synced store to book from" test "$(rc_of base-sync)$(rc_of base-refresh)" = 00
+book_round bref
+BSTEPS=$(cat "$TMP/bref.count" 2>/dev/null || echo 0)
+diag "an uninterrupted booking takes $BSTEPS steps: $(cut -d' ' -f2 "$TMP/bref.count.log" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
+t "the uninterrupted booking: exit 0" expect_rc bref-book 0
+t "...its steps include the PUT and the settling PUT" test "$(grep -c ' put ' "$TMP/bref.count.log")" = 2
+# booked NAME: exactly one appointment in the slot on the server, and
+# exactly one confirmation to fay (twice only in the documented window).
+booked() {
+  local name=$1
+  "$PY" - "$(radicale_dir alice work)" "$SMTPD_SPOOL" "$(cat "$TMP/$name.mail-from")" "$(cat "$TMP/$name.mail-to")" \
+    "$(cat "$TMP/$name.crashed")" <<'PYEOF'
+import email, email.policy, glob, os, sys
+folder, spool, first, last, crashed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+found = [f for f in glob.glob(os.path.join(folder, "*.ics")) if "SUMMARY:Booked client" in open(f).read()]
+assert len(found) == 1, ("bookings of the slot on the server", found)
+ids = []
+for f in sorted(glob.glob(os.path.join(spool, "*.eml")))[first:last]:
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    if "fay@example.org" in str(m["To"]):
+        ids.append(str(m["Message-ID"]))
+assert len(set(ids)) == 1, ("confirmations to fay", ids)
+assert len(ids) == 1 or (len(ids) == 2 and crashed == "after-send"), ("sent twice", ids, crashed)
+PYEOF
+}
+t "the uninterrupted booking: one booking, one confirmation" booked bref
+for ((n = 1; n <= BSTEPS; n++)); do
+  book_round "b$n" "$n"
+  crashed=$(cat "$TMP/b$n.crashed")
+  t "book, step $n ($crashed): killed there and run again: one booking, one confirmation" booked "b$n"
+  t "book, step $n: ...and one more cycle does nothing" eval "grep -q unchanged '$TMP/b$n-cquiet-sync.out' &&
+    [ \"\$(cat '$TMP/b$n.mail-to')\" = \"\$(smtpd_count)\" ]"
+done
 
 finish
