@@ -10,6 +10,7 @@ void account_session_free(AccountSession *a) {
     return;
   g_mutex_clear(&a->gate);
   g_free(a->refused);
+  g_free(a->unreachable);
   secret_free(a->secret);
   g_free(a);
 }

@@ -21,6 +21,7 @@ typedef struct {
   GMutex gate;
   gboolean verified;      /* a request was accepted */
   char *refused;          /* why the credentials were refused */
+  char *unreachable;      /* why the server is not worth asking again in this run (a timeout, TLS) */
 } AccountSession;
 
 /* NULL with the password_command's error when the secret cannot be had. */

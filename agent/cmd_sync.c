@@ -109,8 +109,8 @@ static gpointer worker(gpointer data) {
     g_autoptr(GError) error = NULL;
     g_mutex_lock(&auth->gate);
     gboolean holding = !auth->verified;
-    if (auth->refused) {
-      job->error = g_strdup(auth->refused);
+    if (auth->refused || auth->unreachable) {
+      job->error = g_strdup(auth->refused ? auth->refused : auth->unreachable);
     } else {
       /* (A job that is refused here keeps its own message; the first one
        * shows the server's answer.) */
@@ -130,6 +130,17 @@ static gpointer worker(gpointer data) {
         job->error = g_strdup(error ? error->message : "failed");
       if (g_error_matches(error, STORE_ERROR, STORE_ERROR_MASS_REMOVAL))
         job->held = store_held_removals(w->store, job->cal->id);
+      /* A server that did not answer in time (the wait is spent already) or
+       * whose certificate failed will not do better for the account's next
+       * calendar in this run: those fail at once instead of each waiting. */
+      if (g_error_matches(error, HTTP_ERROR, HTTP_ERROR_TIMEOUT) || g_error_matches(error, HTTP_ERROR, HTTP_ERROR_TLS)) {
+        if (!holding)
+          g_mutex_lock(&auth->gate);
+        if (!auth->unreachable)
+          auth->unreachable = g_strdup_printf("not tried: %s", job->error);
+        if (!holding)
+          g_mutex_unlock(&auth->gate);
+      }
       if (holding) {
         /* Refused: a 401, or no credentials to send (OAuth).  Verified: the
          * server answered something else.  A network failure proves
