@@ -275,7 +275,9 @@ faulty() {
   local name=$1
   mkdir -p "$TMP/$name"
   cp "$TMP/base/diaryd.db" "$TMP/$name/diaryd.db"
-  DIARYD_DB=$TMP/$name/diaryd.db FAULT_OPS=$2 FAULT_ERRNO=$3 FAULT_AFTER=$4 FAULT_PATH=$5 \
+  # (An ASan build refuses a preloaded library ahead of its runtime unless told.)
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    DIARYD_DB=$TMP/$name/diaryd.db FAULT_OPS=$2 FAULT_ERRNO=$3 FAULT_AFTER=$4 FAULT_PATH=$5 \
     FAULT_LOG=$TMP/$name.faults LD_PRELOAD=$FI run "$name" sync --json office/Team
 }
 # converges NAME: the store after the faulty run is intact and as before;
