@@ -96,3 +96,50 @@ findings_become() {
   return 1
 }
 alive() { kill -0 "$AGENT_PID" 2>/dev/null || { echo "the agent died; its log:"; tail -30 "$AGENT_LOG"; return 1; }; }
+
+# notify_listen SOCKET OUT [SECS]: stands in for systemd's notify socket, in
+# the background: each datagram becomes a line "TIME MESSAGE" of OUT (lines
+# of the message joined by " | "), for SECS seconds (without SECS, until the
+# test ends).  Returns once the socket exists; NOTIFY_LISTENER is its pid.
+NOTIFY_LISTENER=
+notify_listen() {
+  "$PY" - "$1" "$2" "${3:-0}" <<'PYEOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+end = time.time() + float(sys.argv[3]) if float(sys.argv[3]) > 0 else float("inf")
+with open(sys.argv[2], "w") as out:
+    while time.time() < end:
+        try:
+            msg = s.recv(4096).decode(errors="replace")
+        except socket.timeout:
+            continue
+        out.write("%.3f %s\n" % (time.time(), msg.replace("\n", " | ")))
+        out.flush()
+PYEOF
+  NOTIFY_LISTENER=$!
+  at_exit "kill $NOTIFY_LISTENER 2>/dev/null"
+  local i
+  for ((i = 0; i < 50; i++)); do [ -S "$1" ] && return 0; sleep 0.1; done
+  echo "the notify socket $1 never appeared"
+  return 1
+}
+# watchdog_pings FILE [FROM TO]: "N GAP": how many WATCHDOG=1 datagrams
+# notify_listen recorded and the longest gap between two of them; with FROM
+# and TO (epoch seconds), those between the two times, the gap counted from
+# FROM and up to TO as well.
+watchdog_pings() {
+  "$PY" - "$@" <<'PYEOF'
+import sys
+t = [float(l.split()[0]) for l in open(sys.argv[1]) if "WATCHDOG=1" in l]
+if len(sys.argv) > 3:
+    a, b = float(sys.argv[2]), float(sys.argv[3])
+    t = [x for x in t if a <= x <= b]
+    t = [a] + t + [b]
+    n = len(t) - 2
+else:
+    n = len(t)
+print(n, "%.2f" % max([y - x for x, y in zip(t, t[1:])] or [0]))
+PYEOF
+}

@@ -59,37 +59,17 @@ kill -TERM "$AGENT_PID"
 wait_exit "SIGTERM stops it, with exit status 0" "$AGENT_PID" 0 10
 # ---- systemd: READY, STATUS and the watchdog, on a socket the test owns ----------------------
 NSOCK=$TMP/notify.sock
-"$PY" - "$NSOCK" "$TMP/notify.msgs" <<'PYEOF' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(0.2)
-end = time.time() + 8
-with open(sys.argv[2], "w") as out:
-    while time.time() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        out.write("%.3f %s\n" % (time.time(), msg.replace("\n", " | ")))
-        out.flush()
-PYEOF
-LISTENER=$!
-for _ in $(seq 50); do [ -S "$NSOCK" ] && break; sleep 0.1; done
+setup "a notify socket the test owns listens (8 s)" notify_listen "$NSOCK" "$TMP/notify.msgs" 8
 NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=2000000 "$DIARYD" run --db "$TMP/notify.db" >"$TMP/notify-agent.log" 2>&1 &
 NPID=$!
 sleep 6
 kill -TERM "$NPID"
 wait "$NPID"
-wait "$LISTENER"
+wait "$NOTIFY_LISTENER"
 t "systemd is told READY=1" grep -q 'READY=1' "$TMP/notify.msgs"
 t "and a STATUS line (open problems, next reminder)" grep -Eq 'STATUS=[0-9]+ open problem' "$TMP/notify.msgs"
-t "the watchdog is pinged at least every WatchdogSec/2 while the agent idles" "$PY" - "$TMP/notify.msgs" <<'PYEOF'
-import sys
-times = [float(l.split()[0]) for l in open(sys.argv[1]) if "WATCHDOG=1" in l]
-assert len(times) >= 4, "only %d pings in 6 s: %r" % (len(times), open(sys.argv[1]).read())
-gaps = [b - a for a, b in zip(times, times[1:])]
-assert max(gaps) <= 1.2, "a gap of %.2f s between pings (WatchdogSec 2 s)" % max(gaps)
-PYEOF
+read -r PINGS GAP < <(watchdog_pings "$TMP/notify.msgs")
+t "the watchdog is pinged at least every WatchdogSec/2 while the agent idles ($PINGS pings in 6 s, longest gap $GAP s)" \
+  awk -v n="$PINGS" -v g="$GAP" 'BEGIN { exit !(n >= 4 && g <= 1.2) }'
 t "and STOPPING=1 on SIGTERM" grep -q 'STOPPING=1' "$TMP/notify.msgs"
 finish

@@ -6,6 +6,7 @@
 # shellcheck disable=SC2317
 . tests/integration/lib.sh
 . tests/integration/servers.sh
+. tests/integration/agent.sh
 require_basics
 
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
@@ -27,23 +28,7 @@ password_command = printf %s secret
 CONF
 
 NSOCK=$TMP/notify.sock
-"$PY" - "$NSOCK" "$TMP/notify.msgs" <<'PYEOF' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(0.2)
-end = time.time() + 12
-with open(sys.argv[2], "w") as out:
-    while time.time() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        out.write("%.3f %s\n" % (time.time(), msg.replace("\n", " | ")))
-        out.flush()
-PYEOF
-LISTENER=$!
-for _ in $(seq 50); do [ -S "$NSOCK" ] && break; sleep 0.1; done
+setup "a notify socket the test owns listens (12 s)" notify_listen "$NSOCK" "$TMP/notify.msgs" 12
 NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=2000000 "$DIARYD" run --db "$TMP/agent.db" >"$TMP/agent.log" 2>&1 &
 AGENT=$!
 at_exit "kill $AGENT 2>/dev/null"
@@ -53,15 +38,11 @@ t "the sync child is held by the silent server" held
 kill -USR1 "$AGENT"
 sleep 1
 t "SIGUSR1 during the stall is taken at once" grep -q 'syncing now (SIGUSR1)' "$TMP/agent.log"
-wait "$LISTENER"
+wait "$NOTIFY_LISTENER"
 t "the sync child is still held at the end" held
-t "the watchdog was pinged at least every WatchdogSec/2 all along" "$PY" - "$TMP/notify.msgs" <<'PYEOF'
-import sys
-times = [float(l.split()[0]) for l in open(sys.argv[1]) if "WATCHDOG=1" in l]
-assert len(times) >= 8, "only %d pings in 12 s" % len(times)
-gaps = [b - a for a, b in zip(times, times[1:])]
-assert max(gaps) <= 1.2, "a gap of %.2f s between pings" % max(gaps)
-PYEOF
+read -r PINGS GAP < <(watchdog_pings "$TMP/notify.msgs")
+t "the watchdog was pinged at least every WatchdogSec/2 all along ($PINGS pings in 12 s, longest gap $GAP s)" \
+  awk -v n="$PINGS" -v g="$GAP" 'BEGIN { exit !(n >= 8 && g <= 1.2) }'
 kill -TERM "$AGENT"
 rc=0
 for ((i = 0; i < 100; i++)); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.1; done

@@ -46,19 +46,7 @@ setup "a private desktop starts (dbus, Xvfb, dunst)" desktop_start
 # ---- systemd's side: every datagram, with the time it arrived ---------------------------------
 NSOCK=$TMP/notify.sock
 NMSGS=$TMP/notify.msgs
-"$PY" - "$NSOCK" "$NMSGS" <<'PYEOF' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "w") as out:
-    while True:
-        msg = s.recv(4096).decode(errors="replace")
-        out.write("%.3f %s\n" % (time.time(), msg.replace("\n", " | ")))
-        out.flush()
-PYEOF
-LISTENER=$!
-at_exit "kill $LISTENER 2>/dev/null"
-for _ in $(seq 50); do [ -S "$NSOCK" ] && break; sleep 0.1; done
+setup "a notify socket the test owns listens" notify_listen "$NSOCK" "$NMSGS"
 
 now() { date +%s.%N; }
 # minus A B: A - B, for times with decimals
@@ -86,17 +74,9 @@ wait_refresh_after() { # wait_refresh_after N: until more than N refreshes are l
   tail -20 "$AGENT_LOG"
   return 1
 }
-# pings FROM TO: prints how many WATCHDOG=1 datagrams came between two times,
-# and the longest gap between pings (or the span's edges).
-pings() { "$PY" - "$NMSGS" "$1" "$2" <<'PYEOF'
-import sys
-a, b = float(sys.argv[2]), float(sys.argv[3])
-t = [float(l.split()[0]) for l in open(sys.argv[1]) if "WATCHDOG=1" in l]
-t = [x for x in t if a <= x <= b]
-edges = [a] + t + [b]
-print(len(t), "%.2f" % max(y - x for x, y in zip(edges, edges[1:])))
-PYEOF
-}
+# pings FROM TO: how many WATCHDOG=1 datagrams came between two times, and
+# the longest gap between pings (or the span's edges).
+pings() { watchdog_pings "$NMSGS" "$1" "$2"; }
 # log_count ERE: lines of the agent's log that match
 log_count() { grep -Ec -- "$1" "$AGENT_LOG"; }
 # until_s EPOCH: sleeps until that time
