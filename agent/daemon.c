@@ -605,8 +605,7 @@ static gboolean quarantine_culprit(Agent *a, GSubprocess *child, ChildKind kind)
  * and starts a new store (store_open_full()).  It holds the store open
  * between children, so no child can move the file while it runs. */
 static void reopen_if_damaged(Agent *a) {
-  g_autofree char *marker = g_strconcat(a->db_path, ".damaged", NULL);
-  if (!store_file_replaced(a->store) && !g_file_test(marker, G_FILE_TEST_EXISTS))
+  if (!store_needs_reopen(a->store))
     return;
   store_free(a->store);
   g_autoptr(GError) error = NULL;

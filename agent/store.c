@@ -742,9 +742,12 @@ const char *store_replaced(const Store *store) {
   return store->replaced;
 }
 
-gboolean store_file_replaced(const Store *store) {
+gboolean store_needs_reopen(const Store *store) {
   struct stat st;
-  return stat(store->path, &st) != 0 || st.st_dev != store->dev || st.st_ino != store->ino;
+  if (stat(store->path, &st) != 0 || st.st_dev != store->dev || st.st_ino != store->ino)
+    return TRUE;
+  g_autofree char *marker = store_marker_path(store->path);
+  return g_file_test(marker, G_FILE_TEST_EXISTS);
 }
 
 /* ---- accounts --------------------------------------------------------------------- */

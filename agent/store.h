@@ -104,11 +104,12 @@ Store *store_open_full(const char *path, StoreOpenFlags flags, GError **error) G
  * otherwise): the Store owns it. */
 const char *store_replaced(const Store *store);
 
-/* Whether the file at the store's path is no longer the one this Store has
- * open (another diaryd moved a damaged file aside and started a new store):
- * a long-running holder (the agent) should then free this Store and open
- * the path again. */
-gboolean store_file_replaced(const Store *store);
+/* Whether a long-running holder (the agent) should free this Store and
+ * open the path again with store_open_full(): the file at the path is no
+ * longer the one this Store has open (another diaryd moved a damaged file
+ * aside and started a new store), or a run found it damaged (the marker)
+ * and could not move it while this Store held it. */
+gboolean store_needs_reopen(const Store *store);
 void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 const char *store_path(const Store *store);

@@ -369,7 +369,7 @@ static void expect_replaced(const char *path, StoreOpenFlags flags, const char *
   g_assert_cmpint(al->urgency, ==, ALERT_CRITICAL);
   EXPECT(strstr(al->body, aside) && strstr(al->body, path) && strstr(al->body, want_in_message),
          "alert body: %s", al->body);
-  g_assert_false(store_file_replaced(s));
+  g_assert_false(store_needs_reopen(s));
   g_assert_cmpint(raw_int(path, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
 }
 
