@@ -130,8 +130,10 @@ fetch_all() {
 # like json() does.
 ical() {
   "$PY" - "$1" "$2" <<'PYEOF'
-import datetime, re, sys, traceback
+import datetime, re, sys
 import icalendar
+sys.path.insert(0, "tests/tools")
+from assertions import reported
 UTC = datetime.timezone.utc
 def utc(text):
     for fmt in ("%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ"):
@@ -149,7 +151,7 @@ def addr(v):
 def as_list(v):
     return v if isinstance(v, list) else [v]
 path, code = sys.argv[1], sys.argv[2]
-try:
+with reported(code):
     raw = open(path, "rb").read() if path else b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
     try:
         cal = icalendar.Calendar.from_ical(raw)
@@ -162,15 +164,6 @@ try:
     overrides = {at(e["RECURRENCE-ID"]): e for e in events if "RECURRENCE-ID" in e}
     tzids = [str(z["TZID"]) for z in cal.walk("VTIMEZONE")]
     exec(compile(code, "<assertions>", "exec"))
-except AssertionError as e:
-    tb = traceback.extract_tb(e.__traceback__)
-    where = [f for f in tb if f.filename == "<assertions>"]
-    line = code.splitlines()[where[-1].lineno - 1].strip() if where else ""
-    print("assertion failed: %s%s" % (line, (" -- " + str(e)) if str(e) else ""))
-    sys.exit(1)
-except Exception:
-    traceback.print_exc(limit=3, file=sys.stdout)
-    sys.exit(1)
 PYEOF
 }
 

@@ -86,8 +86,10 @@ t() {
 json() {
   local file=$1 code=$2
   "$PY" - "$file" "$code" <<'PYEOF'
-import json, re, sys, traceback, datetime
+import json, re, sys, datetime
 from zoneinfo import ZoneInfo
+sys.path.insert(0, "tests/tools")
+from assertions import reported
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -120,7 +122,7 @@ def one(d, check, *want_uids):
     return got[0]
 
 path, code = sys.argv[1], sys.argv[2]
-try:
+with reported(code):
     with open(path, encoding="utf-8", errors="strict") as fh:
         text = fh.read()
     try:
@@ -129,15 +131,6 @@ try:
         print("not valid JSON (%s): %s" % (e, text[:400]))
         sys.exit(1)
     exec(compile(code, "<assertions>", "exec"))
-except AssertionError as e:
-    tb = traceback.extract_tb(e.__traceback__)
-    where = [f for f in tb if f.filename == "<assertions>"]
-    line = code.splitlines()[where[-1].lineno - 1].strip() if where else ""
-    print("assertion failed: %s%s" % (line, (" -- " + str(e)) if str(e) else ""))
-    sys.exit(1)
-except Exception:
-    traceback.print_exc(limit=3, file=sys.stdout)
-    sys.exit(1)
 PYEOF
 }
 
